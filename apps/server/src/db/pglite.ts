@@ -1,0 +1,38 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import * as schema from './schema/index.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { MIGRATIONS_FOLDER } from './migrations-folder.js';
+import type { AppDb, Database } from './types.js';
+
+/**
+ * The embedded database. `dataDir` undefined = in memory (tests). PGlite serializes everything on one
+ * connection; Drizzle opens transactions through PGlite.transaction(), which keeps other code paths out of them.
+ */
+export async function openPglite(dataDir?: string): Promise<Database> {
+  let releaseLock: (() => Promise<void>) | undefined;
+  let client: PGlite;
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    releaseLock = await lockDataDir(dataDir);
+    client = await PGlite.create(join(dataDir, 'pglite'));
+  } else {
+    client = await PGlite.create();
+  }
+  const db = drizzle({ client, schema }) as unknown as AppDb;
+  return {
+    kind: 'pglite',
+    db,
+    exec: async (sqlText) => {
+      await client.exec(sqlText);
+    },
+    migrate: () => migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: async () => {
+      await client.close();
+      await releaseLock?.();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import * as schema from './schema/index.js';
+import { MIGRATIONS_FOLDER } from './migrations-folder.js';
+import type { AppDb, Database } from './types.js';
+
+// An arbitrary constant: every DataSync process migrating the same database queues on this advisory lock.
+const MIGRATION_LOCK_KEY = 7_246_913;
+
+export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Idle clients can error (server restart); without a listener that would crash the process.
+  pool.on('error', () => {});
+  const db = drizzle({ client: pool, schema });
+  return {
+    kind: 'postgres',
+    db: db as unknown as AppDb,
+    exec: async (sqlText) => {
+      await pool.query(sqlText);
+    },
+    migrate: async () => {
+      const lockClient = await pool.connect();
+      try {
+        await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+        lockClient.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

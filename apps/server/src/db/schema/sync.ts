@@ -1,0 +1,65 @@
+import { bigint, boolean, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, idColumn, organizationIdColumn, tstz, updatedAt } from './columns.js';
+
+export type JobStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed';
+export type JobTrigger = 'manual' | 'publish' | 'schedule' | 'api';
+export type DeliveryStatus = 'pending' | 'in_progress' | 'success' | 'failed' | 'superseded' | 'up_to_date';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const syncJobs = pgTable('sync_jobs', {
+  id: idColumn(),
+  organizationId: organizationIdColumn(),
+  status: text('status').$type<JobStatus>().notNull().default('queued'),
+  trigger: text('trigger').$type<JobTrigger>().notNull(),
+  force: boolean('force').notNull().default(false),
+  siteIds: uuid('site_ids').array(),
+  createdBy: uuid('created_by'),
+  apiKeyId: uuid('api_key_id'),
+  error: text('error'),
+  createdAt: createdAt(),
+  startedAt: tstz('started_at'),
+  completedAt: tstz('completed_at'),
+});
+
+export const deliveries = pgTable('deliveries', {
+  id: idColumn(),
+  organizationId: organizationIdColumn(),
+  jobId: uuid('job_id').notNull(),
+  siteId: uuid('site_id').notNull(),
+  version: integer('version'),
+  payloadHash: text('payload_hash'),
+  webhookId: text('webhook_id').notNull(),
+  itemCount: integer('item_count'),
+  status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  responseCode: integer('response_code'),
+  latencyMs: integer('latency_ms'),
+  error: text('error'),
+  nextAttemptAt: tstz('next_attempt_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  completedAt: tstz('completed_at'),
+});
+
+export const jobLogs = pgTable('job_logs', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  organizationId: organizationIdColumn(),
+  jobId: uuid('job_id').notNull(),
+  siteId: uuid('site_id'),
+  level: text('level').$type<LogLevel>().notNull(),
+  message: text('message').notNull(),
+  metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  createdAt: createdAt(),
+});
+
+export const destinationSnapshots = pgTable('destination_snapshots', {
+  id: idColumn(),
+  organizationId: organizationIdColumn(),
+  siteId: uuid('site_id').notNull().unique(),
+  jobId: uuid('job_id'),
+  version: integer('version').notNull(),
+  payload: jsonb('payload').$type<unknown>().notNull(),
+  payloadHash: text('payload_hash').notNull(),
+  itemCount: integer('item_count').notNull(),
+  receivedAt: tstz('received_at').notNull().defaultNow(),
+});

@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RoleSchema } from './roles.js';
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  role: RoleSchema,
+  prefix: Type.String({ description: 'the first characters of the key, to recognise it' }),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type ApiKey = Static<typeof ApiKeySchema>;
+
+export const CreateApiKeyBodySchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema },
+  { additionalProperties: false },
+);
+
+/** `key` is shown once, in the creation response; only its SHA-256 is stored. */
+export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({ key: Type.String() })]);

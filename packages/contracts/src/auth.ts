@@ -1,0 +1,48 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RoleSchema } from './roles.js';
+
+const Email = Type.String({ format: 'email', maxLength: 254 });
+// better-auth's default password bounds.
+const Password = Type.String({ minLength: 8, maxLength: 128 });
+
+export const SignupBodySchema = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    organization_name: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type SignupBody = Static<typeof SignupBodySchema>;
+
+export const LoginBodySchema = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBodySchema>;
+
+export const UserSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  name: Type.String(),
+});
+
+export const OrganizationSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  slug: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+});
+export type Organization = Static<typeof OrganizationSchema>;
+
+export const MeSchema = Type.Object({
+  user: Type.Union([UserSchema, Type.Null()], { description: 'null when the caller is an API key' }),
+  organization: OrganizationSchema,
+  role: RoleSchema,
+  auth: Type.Union([Type.Literal('session'), Type.Literal('api_key')]),
+  organizations: Type.Array(
+    Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), role: RoleSchema }),
+  ),
+});
+export type Me = Static<typeof MeSchema>;

@@ -1,0 +1,6 @@
+// Wire types shared by the server and the web app. Imports nothing from node or pg, by design.
+export * from './roles.js';
+export * from './problem.js';
+export * from './auth.js';
+export * from './members.js';
+export * from './api-keys.js';
