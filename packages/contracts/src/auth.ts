@@ -36,13 +36,23 @@ export const OrganizationSchema = Type.Object({
 });
 export type Organization = Static<typeof OrganizationSchema>;
 
+const MembershipSummarySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  role: RoleSchema,
+});
+
+/** The login answer: who you are and where you belong. /me then tells the active organization. */
+export const SessionInfoSchema = Type.Object({
+  user: UserSchema,
+  organizations: Type.Array(MembershipSummarySchema),
+});
+
 export const MeSchema = Type.Object({
   user: Type.Union([UserSchema, Type.Null()], { description: 'null when the caller is an API key' }),
   organization: OrganizationSchema,
   role: RoleSchema,
   auth: Type.Union([Type.Literal('session'), Type.Literal('api_key')]),
-  organizations: Type.Array(
-    Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String(), role: RoleSchema }),
-  ),
+  organizations: Type.Array(MembershipSummarySchema),
 });
 export type Me = Static<typeof MeSchema>;

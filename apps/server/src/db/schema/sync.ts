@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, organizationIdColumn, tstz, updatedAt } from './columns.js';
 
@@ -61,5 +62,5 @@ export const destinationSnapshots = pgTable('destination_snapshots', {
   payload: jsonb('payload').$type<unknown>().notNull(),
   payloadHash: text('payload_hash').notNull(),
   itemCount: integer('item_count').notNull(),
-  receivedAt: tstz('received_at').notNull().defaultNow(),
+  receivedAt: tstz('received_at').notNull().default(sql`now()`),
 });

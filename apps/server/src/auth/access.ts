@@ -1,0 +1,93 @@
+import { can, type Permission } from '@datasync/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDb } from '../db/types.js';
+import { findActiveKeyByHash, touchLastUsed } from '../api-keys/api-keys.repo.js';
+import { listUserMemberships } from '../organizations/memberships.repo.js';
+import { toFetchHeaders } from '../http/fetch-headers.js';
+import { forbidden, unauthorized } from '../http/problem.js';
+import { hashToken, looksLikeApiKey } from './api-key-token.js';
+import type { Auth } from './better-auth.js';
+import type { Principal, SessionUser } from './principal.js';
+
+/**
+ * Who may call a route: anyone, any signed-in user (even one without an organization), or a caller whose role in
+ * the organization holds the permission. Every route must say; registering one that does not fails at start-up.
+ */
+export type Access = 'public' | 'signed-in' | Permission;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    sessionUser: SessionUser | null;
+  }
+}
+
+export const ORGANIZATION_HEADER = 'x-organization-id';
+
+export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; auth: Auth }): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('sessionUser', null);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access) {
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access).`);
+    }
+  });
+
+  async function authenticateApiKey(request: FastifyRequest, header: string): Promise<void> {
+    const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!token || !looksLikeApiKey(token)) {
+      throw unauthorized('Malformed Authorization header: expected "Bearer dsk_…".');
+    }
+    const key = await findActiveKeyByHash(deps.db, hashToken(token));
+    if (!key) throw unauthorized('Unknown or revoked API key.');
+    await touchLastUsed(deps.db, key);
+    request.principal = { kind: 'api_key', orgId: key.organizationId, role: key.role, userId: null, apiKeyId: key.id };
+  }
+
+  async function authenticateSession(request: FastifyRequest, needsOrganization: boolean): Promise<void> {
+    const result = await deps.auth.api.getSession({ headers: toFetchHeaders(request.headers) });
+    if (!result) throw unauthorized();
+    const { user, session } = result;
+    request.sessionUser = { id: user.id, email: user.email, name: user.name, sessionId: session.id };
+    const memberships = await listUserMemberships(deps.db, user.id);
+    const wanted = request.headers[ORGANIZATION_HEADER];
+    const membership =
+      typeof wanted === 'string' ? memberships.find((m) => m.orgId === wanted) : memberships[0];
+    if (membership) {
+      request.principal = {
+        kind: 'session',
+        orgId: membership.orgId,
+        role: membership.role,
+        userId: user.id,
+        apiKeyId: null,
+      };
+    } else if (needsOrganization) {
+      throw forbidden(
+        typeof wanted === 'string'
+          ? 'You are not a member of the organization in X-Organization-Id.'
+          : 'You are not a member of any organization.',
+      );
+    }
+  }
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access || access === 'public') return; // no access rule: the 404 handler
+    const header = request.headers.authorization;
+    if (header) {
+      if (access === 'signed-in') throw forbidden('This route is for signed-in users, not API keys.');
+      await authenticateApiKey(request, header);
+    } else {
+      await authenticateSession(request, access !== 'signed-in');
+    }
+    if (access === 'signed-in') return;
+    const principal = request.principal!;
+    if (!can(principal.role, access)) {
+      throw forbidden(`Your role (${principal.role}) does not allow ${access}.`);
+    }
+  });
+}

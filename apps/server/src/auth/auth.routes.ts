@@ -1,0 +1,92 @@
+import { LoginBodySchema, MeSchema, SessionInfoSchema, SignupBodySchema, type Me } from '@datasync/contracts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import { toFetchHeaders } from '../http/fetch-headers.js';
+import { listUserMemberships } from '../organizations/memberships.repo.js';
+import { createOrganizationForOwner, deleteUser } from '../organizations/organizations.service.js';
+import { fromAuthError } from './auth-errors.js';
+import { describeCaller } from './me.service.js';
+
+/** better-auth's Set-Cookie headers, passed through to our reply. */
+function forwardCookies(reply: FastifyReply, headers: Headers): void {
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) reply.header('set-cookie', cookies);
+}
+
+/**
+ * Thin, stable auth routes over better-auth's server API, so API clients and tests need not know its paths.
+ */
+export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, auth, config }) => {
+  const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 };
+
+  app.post(
+    '/api/v1/auth/signup',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags: ['auth'], body: SignupBodySchema, response: { 201: MeSchema } },
+    },
+    async (request, reply) => {
+      const { email, password, organization_name } = request.body;
+      const name = request.body.name ?? email.split('@')[0]!;
+      const { headers, response } = await auth.api
+        .signUpEmail({ body: { email, password, name }, headers: toFetchHeaders(request.headers), returnHeaders: true })
+        .catch(fromAuthError);
+      const user = response.user;
+      let organization;
+      try {
+        organization = await createOrganizationForOwner(db, { userId: user.id, name: organization_name });
+      } catch (error) {
+        await deleteUser(db, user.id);
+        throw error;
+      }
+      forwardCookies(reply, headers);
+      const me: Me = {
+        user: { id: user.id, email: user.email, name: user.name },
+        organization,
+        role: 'owner',
+        auth: 'session',
+        organizations: [{ id: organization.id, name: organization.name, role: 'owner' }],
+      };
+      return reply.status(201).send(me);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags: ['auth'], body: LoginBodySchema, response: { 200: SessionInfoSchema } },
+    },
+    async (request, reply) => {
+      const { headers, response } = await auth.api
+        .signInEmail({ body: request.body, headers: toFetchHeaders(request.headers), returnHeaders: true })
+        .catch(fromAuthError);
+      forwardCookies(reply, headers);
+      const { user } = response;
+      const memberships = await listUserMemberships(db, user.id);
+      return {
+        user: { id: user.id, email: user.email, name: user.name },
+        organizations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role })),
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    { config: { access: 'signed-in' }, schema: { tags: ['auth'] } },
+    async (request, reply) => {
+      const { headers } = await auth.api
+        .signOut({ headers: toFetchHeaders(request.headers), returnHeaders: true })
+        .catch(fromAuthError);
+      forwardCookies(reply, headers);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    { config: { access: 'organization:read' }, schema: { tags: ['auth'], response: { 200: MeSchema } } },
+    (request) => describeCaller(db, request.principal!, request.sessionUser),
+  );
+};

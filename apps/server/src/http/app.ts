@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+import { apiKeyRoutes } from '../api-keys/api-keys.routes.js';
+import { registerAccessControl } from '../auth/access.js';
+import { authRoutes } from '../auth/auth.routes.js';
+import { healthRoutes } from '../health/health.routes.js';
+import { invitationRoutes } from '../organizations/invitations.routes.js';
+import { memberRoutes } from '../organizations/members.routes.js';
+import { organizationRoutes } from '../organizations/organization.routes.js';
+import { registerOriginCheck } from './csrf.js';
+import { registerProblemHandlers } from './error-handler.js';
+import { registerOpenApi } from './openapi.js';
+import { validatorCompiler } from './validation.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The HTTP application, with every side effect passed in. Tests call `inject()` on it; main.ts listens. */
+export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLogger } = {}) {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerProblemHandlers(app);
+  await app.register(helmet);
+  await app.register(rateLimit, { global: false });
+  registerOriginCheck(app, deps.config.publicUrl);
+  registerAccessControl(app, deps);
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(organizationRoutes, deps);
+  await app.register(memberRoutes, deps);
+  await app.register(invitationRoutes, deps);
+  await app.register(apiKeyRoutes, deps);
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,75 @@
+import type { InvalidParam, Problem } from '@datasync/contracts';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
+
+type AjvError = NonNullable<FastifyError['validation']>[number];
+type RequestPart = InvalidParam['in'];
+
+/** JSON Pointer of the field an Ajv error is about (the missing or unknown property itself, not its parent). */
+function pointerOf(error: AjvError): string {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string };
+  const child = params.missingProperty ?? params.additionalProperty;
+  const escaped = child?.replace(/~/g, '~0').replace(/\//g, '~1');
+  return escaped === undefined ? error.instancePath : `${error.instancePath}/${escaped}`;
+}
+
+function messageOf(error: AjvError): string {
+  if (error.keyword === 'additionalProperties') return 'is not a known field';
+  if (error.keyword === 'required') return 'is required';
+  return error.message ?? 'is invalid';
+}
+
+export function validationProblem(part: RequestPart, errors: AjvError[]): Problem {
+  return new HttpProblem(
+    400,
+    'validation-error',
+    `The request ${part} is invalid.`,
+    errors.map((error) => ({ in: part, pointer: pointerOf(error), message: messageOf(error) })),
+  ).toProblem();
+}
+
+const FRAMEWORK_TYPES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
+};
+
+function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+  if (error instanceof HttpProblem) return error.toProblem();
+  if (error.validation) {
+    return validationProblem((error.validationContext ?? 'body') as RequestPart, error.validation);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const name =
+      FRAMEWORK_TYPES[error.code] ??
+      (error instanceof SyntaxError ? 'malformed-body' : status === 429 ? 'rate-limited' : 'bad-request');
+    return { type: problemType(name), title: STATUS_CODES[status] ?? 'Error', status, detail: error.message };
+  }
+  // Never leak internals: the detail is generic and the request id lets an operator find the logged error.
+  return {
+    type: problemType('internal-error'),
+    title: STATUS_CODES[500] ?? 'Internal Server Error',
+    status: 500,
+    detail: 'An unexpected error occurred. It has been logged.',
+    instance: `urn:datasync:request:${request.id}`,
+  };
+}
+
+/** Every error on the wire is RFC 9457 problem+json: handler errors, validation, framework errors and 404s. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(new HttpProblem(404, 'not-found', `No route ${request.method} ${request.url}.`).toProblem()),
+  );
+}

@@ -1,0 +1,41 @@
+import type { InvalidParam, Problem } from '@datasync/contracts';
+import { STATUS_CODES } from 'node:http';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Problem types are URNs: stable identifiers documented in docs/api-errors.md, not links. */
+export const problemType = (name: string) => `urn:datasync:problem:${name}`;
+
+/** An error the API reports as-is: thrown by services, turned into problem+json by the error handler. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly typeName: string,
+    detail?: string,
+    readonly errors?: InvalidParam[],
+  ) {
+    super(detail ?? STATUS_CODES[status] ?? 'Error');
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: problemType(this.typeName),
+      title: STATUS_CODES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.message,
+      ...(instance ? { instance } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+export const badRequest = (detail: string, errors?: InvalidParam[]) =>
+  new HttpProblem(400, 'bad-request', detail, errors);
+export const unauthorized = (detail = 'Sign in or present an API key.') =>
+  new HttpProblem(401, 'unauthorized', detail);
+export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', detail);
+export const notFound = (what = 'resource') => new HttpProblem(404, 'not-found', `No such ${what}.`);
+export const conflict = (detail: string, errors?: InvalidParam[]) =>
+  new HttpProblem(409, 'conflict', detail, errors);
+export const unprocessable = (detail: string, errors?: InvalidParam[]) =>
+  new HttpProblem(422, 'unprocessable', detail, errors);

@@ -1,0 +1,58 @@
+import type { Member, Role } from '@datasync/contracts';
+import type { AppDb, Tx } from '../db/types.js';
+import { withTenant } from '../db/tenant.js';
+import { recordAudit } from '../audit/audit.repo.js';
+import { scopeOf, type Principal } from '../auth/principal.js';
+import { conflict, notFound } from '../http/problem.js';
+import { countOwners, deleteMembership, findMember, listMembers, updateMemberRole, type MemberRow } from './memberships.repo.js';
+import { assertMayGrant, assertMayManage } from './role-rules.js';
+
+export function toMember(row: MemberRow): Member {
+  return { id: row.id, user_id: row.userId, email: row.email, name: row.name, role: row.role, created_at: row.createdAt };
+}
+
+export async function getMembers(db: AppDb, principal: Principal): Promise<Member[]> {
+  return (await withTenant(db, scopeOf(principal), listMembers)).map(toMember);
+}
+
+async function assertKeepsAnOwner(tx: Tx, target: MemberRow): Promise<void> {
+  if (target.role === 'owner' && (await countOwners(tx)) <= 1) {
+    throw conflict('An organization must keep at least one owner.');
+  }
+}
+
+export function changeMemberRole(db: AppDb, principal: Principal, memberId: string, role: Role): Promise<Member> {
+  return withTenant(db, scopeOf(principal), async (tx) => {
+    const target = await findMember(tx, memberId);
+    if (!target) throw notFound('member');
+    assertMayManage(principal.role, target.role);
+    assertMayGrant(principal.role, role);
+    if (role !== 'owner') await assertKeepsAnOwner(tx, target);
+    await updateMemberRole(tx, memberId, role);
+    const after = { ...target, role };
+    await recordAudit(tx, principal, {
+      action: 'member.update',
+      entityType: 'membership',
+      entityId: memberId,
+      before: toMember(target),
+      after: toMember(after),
+    });
+    return toMember(after);
+  });
+}
+
+export function removeMember(db: AppDb, principal: Principal, memberId: string): Promise<void> {
+  return withTenant(db, scopeOf(principal), async (tx) => {
+    const target = await findMember(tx, memberId);
+    if (!target) throw notFound('member');
+    assertMayManage(principal.role, target.role);
+    await assertKeepsAnOwner(tx, target);
+    await deleteMembership(tx, memberId);
+    await recordAudit(tx, principal, {
+      action: 'member.remove',
+      entityType: 'membership',
+      entityId: memberId,
+      before: toMember(target),
+    });
+  });
+}
