@@ -4,5 +4,5 @@ import type { Database } from './types.js';
 
 /** PostgreSQL when a URL is given, otherwise the embedded PGlite database in `<dataDir>/pglite`. */
 export function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite({ dataDir: options.dataDir });
 }

@@ -8,19 +8,26 @@ import { lockDataDir } from './data-dir-lock.js';
 import { MIGRATIONS_FOLDER } from './migrations-folder.js';
 import type { AppDb, Database } from './types.js';
 
+export interface PgliteOptions {
+  /** Undefined = in memory (tests). */
+  dataDir?: string;
+  /** An in-memory database starts as a copy of this `dumpDataDir()` tarball (tests start from a migrated one). */
+  loadDataDir?: Blob;
+}
+
 /**
- * The embedded database. `dataDir` undefined = in memory (tests). PGlite serializes everything on one
- * connection; Drizzle opens transactions through PGlite.transaction(), which keeps other code paths out of them.
+ * The embedded database. PGlite serializes everything on one connection; Drizzle opens transactions through
+ * PGlite.transaction(), which keeps other code paths out of them.
  */
-export async function openPglite(dataDir?: string): Promise<Database> {
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
   let releaseLock: (() => Promise<void>) | undefined;
   let client: PGlite;
-  if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
-    releaseLock = await lockDataDir(dataDir);
-    client = await PGlite.create(join(dataDir, 'pglite'));
+  if (options.dataDir) {
+    await mkdir(options.dataDir, { recursive: true });
+    releaseLock = await lockDataDir(options.dataDir);
+    client = await PGlite.create(join(options.dataDir, 'pglite'));
   } else {
-    client = await PGlite.create();
+    client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   }
   const db = drizzle({ client, schema }) as unknown as AppDb;
   return {

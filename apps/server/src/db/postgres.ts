@@ -23,7 +23,8 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       const lockClient = await pool.connect();
       try {
         await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-        await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+        // On the locked connection itself: a pool of one would otherwise wait for itself.
+        await migrate(drizzle({ client: lockClient, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       } finally {
         await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
         lockClient.release();

@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { createAuth } from '../../src/auth/better-auth.js';
+import type { AppDeps } from '../../src/app-deps.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Database } from '../../src/db/types.js';
+import { buildApp, type App } from '../../src/http/app.js';
+import { deriveKeys } from '../../src/secret-key.js';
+import { openTestDatabase } from './test-database.js';
+
+export interface TestApp {
+  app: App;
+  database: Database;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export const TEST_PUBLIC_URL = 'http://datasync.test';
+
+/** The real app on a fresh test database; `configOverrides` changes single settings (e.g. the login limit). */
+export async function createTestApp(configOverrides: Partial<Config> = {}): Promise<TestApp> {
+  const database = await openTestDatabase();
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'test', PUBLIC_URL: TEST_PUBLIC_URL, LOGIN_RATE_LIMIT: '1000' }),
+    ...configOverrides,
+  };
+  const keys = deriveKeys(randomBytes(32).toString('base64url'));
+  const auth = createAuth({ db: database.db, secret: keys.auth, publicUrl: config.publicUrl, secureCookies: false });
+  const deps: AppDeps = { config, db: database.db, auth, keys };
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    database,
+    deps,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { Me, Role } from '@datasync/contracts';
+import type { App } from '../../src/http/app.js';
+
+export interface SignedInUser {
+  email: string;
+  password: string;
+  /** The `cookie` request header that carries the session. */
+  cookie: string;
+  me: Me;
+  /** Headers for requests as this user in the organization of interest (cookie + X-Organization-Id). */
+  headers: Record<string, string>;
+}
+
+let counter = 0;
+export function uniqueEmail(label = 'user'): string {
+  counter += 1;
+  return `${label}-${counter}-${randomBytes(3).toString('hex')}@example.test`;
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers, ready to send back as a Cookie header. */
+export function cookieHeaderFrom(setCookie: string | string[] | undefined): string {
+  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  return all.map((line) => line.split(';')[0]).join('; ');
+}
+
+export async function signUp(
+  app: App,
+  options: { organization?: string; email?: string; password?: string } = {},
+): Promise<SignedInUser> {
+  const email = options.email ?? uniqueEmail();
+  const password = options.password ?? 'correct horse battery';
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/signup',
+    payload: { email, password, organization_name: options.organization ?? 'Test Org' },
+  });
+  if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
+  const me: Me = response.json();
+  const cookie = cookieHeaderFrom(response.headers['set-cookie']);
+  return { email, password, cookie, me, headers: { cookie, 'x-organization-id': me.organization.id } };
+}
+
+export async function logIn(app: App, email: string, password: string): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+  return cookieHeaderFrom(response.headers['set-cookie']);
+}
+
+/**
+ * A user with `role` in `owner`'s organization, through the real invitation flow (invite → sign up → accept).
+ * Sign-up also gives them an organization of their own; `headers` select `owner`'s.
+ */
+export async function addMember(app: App, owner: SignedInUser, role: Role): Promise<SignedInUser> {
+  const email = uniqueEmail(role);
+  const invite = await app.inject({
+    method: 'POST',
+    url: '/api/v1/invitations',
+    headers: owner.headers,
+    payload: { email, role },
+  });
+  if (invite.statusCode !== 201) throw new Error(`invite failed: ${invite.statusCode} ${invite.body}`);
+  const member = await signUp(app, { email, organization: `${role} own org` });
+  const accept = await app.inject({
+    method: 'POST',
+    url: '/api/v1/invitations/accept',
+    headers: { cookie: member.cookie },
+    payload: { token: invite.json().token },
+  });
+  if (accept.statusCode !== 200) throw new Error(`accept failed: ${accept.statusCode} ${accept.body}`);
+  return { ...member, headers: { cookie: member.cookie, 'x-organization-id': owner.me.organization.id } };
+}
