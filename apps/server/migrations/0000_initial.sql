@@ -356,26 +356,29 @@ CREATE POLICY tenant_isolation ON organizations TO datasync_app
 GRANT SELECT, INSERT, UPDATE, DELETE ON organizations TO datasync_app;
 --> statement-breakpoint
 
--- Look-ups that must cross tenants, each narrowed to exactly what the caller can prove:
--- a signed-in user reads their own memberships and the organizations they belong to ...
+-- Look-ups that must cross tenants, each narrowed to exactly what the caller can prove, and only while no
+-- organization is set: inside a tenant's transaction nothing of another tenant shows, not even the caller's own.
+-- A signed-in user reads their own memberships and the organizations they belong to ...
 CREATE POLICY own_memberships ON memberships FOR SELECT TO datasync_app
-  USING (user_id = nullif(current_setting('app.user_id', true), '')::uuid);
+  USING (nullif(current_setting('app.org_id', true), '') IS NULL
+    AND user_id = nullif(current_setting('app.user_id', true), '')::uuid);
 --> statement-breakpoint
 CREATE POLICY member_organizations ON organizations FOR SELECT TO datasync_app
-  USING (EXISTS (
+  USING (nullif(current_setting('app.org_id', true), '') IS NULL AND EXISTS (
     SELECT 1 FROM memberships m
     WHERE m.organization_id = organizations.id
       AND m.user_id = nullif(current_setting('app.user_id', true), '')::uuid));
 --> statement-breakpoint
 -- ... a caller holding an API key reads that key's row (found by its hash) ...
 CREATE POLICY key_holder ON api_keys FOR SELECT TO datasync_app
-  USING (key_hash = nullif(current_setting('app.api_key_hash', true), ''));
+  USING (nullif(current_setting('app.org_id', true), '') IS NULL
+    AND key_hash = nullif(current_setting('app.api_key_hash', true), ''));
 --> statement-breakpoint
 -- ... and a caller holding an invitation token reads that invitation.
 CREATE POLICY token_holder ON invitations FOR SELECT TO datasync_app
-  USING (token_hash = nullif(current_setting('app.invitation_token_hash', true), ''));
+  USING (nullif(current_setting('app.org_id', true), '') IS NULL
+    AND token_hash = nullif(current_setting('app.invitation_token_hash', true), ''));
 --> statement-breakpoint
-
 -- Users: the app role reads itself and the members of the current organization, never writes.
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 --> statement-breakpoint

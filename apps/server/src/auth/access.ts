@@ -15,9 +15,19 @@ import type { Principal, SessionUser } from './principal.js';
  */
 export type Access = 'public' | 'signed-in' | Permission;
 
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+  }
+  interface FastifyInstance {
+    /** Every route with its access rule, as registered: the RBAC tests walk this list. */
+    routeAccess: RouteAccess[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -31,9 +41,15 @@ export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; a
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionUser', null);
 
+  const routeAccess: RouteAccess[] = [];
+  app.decorate('routeAccess', routeAccess);
   app.addHook('onRoute', (route) => {
-    if (!route.config?.access) {
+    const access = route.config?.access;
+    if (!access) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no access rule (config.access).`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeAccess.push({ method, url: route.url, access });
     }
   });
 

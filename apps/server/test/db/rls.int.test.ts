@@ -11,6 +11,7 @@ import {
   seedTwoTenants,
   TENANT_TABLES,
   USER_A,
+  USER_AB,
   USER_B,
 } from './tenant-fixture.js';
 
@@ -131,6 +132,18 @@ describe('the narrow cross-tenant policies', () => {
     expect(rows.map((r) => r.user_id)).toEqual([USER_A]);
   });
 
+  it('inside a tenant transaction, a member of two organizations sees nothing of the other one', async () => {
+    const scope = { orgId: ORG_A, userId: USER_AB, apiKeyHash: KEY_HASH_B, invitationTokenHash: INVITE_HASH_B };
+    const memberships = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM memberships');
+    expect(new Set(memberships.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
+    const organizations = await query<{ id: string }>(scope, 'SELECT id FROM organizations');
+    expect(organizations.map((r) => r.id)).toEqual([ORG_A]);
+    const keys = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM api_keys');
+    expect(new Set(keys.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
+    const invitations = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM invitations');
+    expect(new Set(invitations.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
+  });
+
   it('key_holder: the hash of a presented key reveals that key only, read-only', async () => {
     const rows = await query<{ key_hash: string }>(
       { orgId: null, apiKeyHash: KEY_HASH_B },
@@ -153,8 +166,8 @@ describe('the narrow cross-tenant policies', () => {
   });
 
   it('visible_users: members of the current organization and oneself; the app role cannot write users', async () => {
-    const asA = await query<{ id: string }>({ orgId: ORG_A }, 'SELECT id FROM users');
-    expect(asA.map((r) => r.id)).toEqual([USER_A]);
+    const asA = await query<{ id: string }>({ orgId: ORG_A }, 'SELECT id FROM users ORDER BY id');
+    expect(asA.map((r) => r.id)).toEqual([USER_A, USER_AB].sort());
     const self = await query<{ id: string }>({ orgId: null, userId: USER_B }, 'SELECT id FROM users');
     expect(self.map((r) => r.id)).toEqual([USER_B]);
     expect(await databaseError(inRolledBackTransaction({ orgId: ORG_A }, `UPDATE users SET name = 'x' WHERE id = '${USER_A}'`))).toMatch(/permission denied/);

@@ -5,6 +5,8 @@ export const ORG_A = '00000000-0000-4000-8000-00000000000a';
 export const ORG_B = '00000000-0000-4000-8000-00000000000b';
 export const USER_A = '00000000-0000-4000-8000-0000000000a1';
 export const USER_B = '00000000-0000-4000-8000-0000000000b1';
+/** A member of both organizations (viewer in each). */
+export const USER_AB = '00000000-0000-4000-8000-0000000000ab';
 export const KEY_HASH_B = 'hash-of-key-b';
 export const INVITE_HASH_B = 'hash-of-invite-b';
 
@@ -53,5 +55,11 @@ function rowsFor(org: string, user: string, n: string): string {
 }
 
 export async function seedTwoTenants(database: Database): Promise<void> {
-  await database.exec(rowsFor(ORG_A, USER_A, 'a') + rowsFor(ORG_B, USER_B, 'b'));
+  await database.exec(
+    rowsFor(ORG_A, USER_A, 'a') +
+      rowsFor(ORG_B, USER_B, 'b') +
+      `INSERT INTO users (id, name, email) VALUES ('${USER_AB}', 'User AB', 'user-ab@example.test');
+       INSERT INTO memberships (organization_id, user_id, role)
+         VALUES ('${ORG_A}', '${USER_AB}', 'viewer'), ('${ORG_B}', '${USER_AB}', 'viewer');`,
+  );
 }

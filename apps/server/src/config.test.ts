@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults: embedded database in ./data on 127.0.0.1:3000', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: './data',
+      secretKey: undefined,
+      nodeEnv: 'development',
+      landingPort: 3001,
+      publicUrl: 'http://127.0.0.1:3000',
+      loginRateLimit: 10,
+    });
+  });
+
+  it('converts numbers and treats empty values as unset', () => {
+    const config = loadConfig({ PORT: '8080', LANDING_PORT: '', DATA_DIR: '/var/lib/datasync' });
+    expect(config.port).toBe(8080);
+    expect(config.landingPort).toBe(3001);
+    expect(config.dataDir).toBe('/var/lib/datasync');
+  });
+
+  it('reports every invalid variable at once, by name', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', NODE_ENV: 'staging', DATABASE_URL: 'mysql://x' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT/);
+    expect(message).toMatch(/NODE_ENV/);
+    expect(message).toMatch(/DATABASE_URL/);
+  });
+
+  it('requires a shared SECRET_KEY of at least 32 characters with PostgreSQL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/datasync' })).toThrow(/SECRET_KEY: required/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'short' })).toThrow(/SECRET_KEY/);
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'k'.repeat(32) });
+    expect(config.databaseUrl).toBe('postgres://db/datasync');
+  });
+
+  it('derives the public URL from host and port unless PUBLIC_URL is given', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+    expect(loadConfig({ PUBLIC_URL: 'https://sync.example.com' }).publicUrl).toBe('https://sync.example.com');
+  });
+});
