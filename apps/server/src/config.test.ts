@@ -40,7 +40,9 @@ describe('loadConfig', () => {
 
   it('requires a shared SECRET_KEY of at least 32 characters with PostgreSQL', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://db/datasync' })).toThrow(/SECRET_KEY: required/);
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'short' })).toThrow(/SECRET_KEY/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'short' })).toThrow(
+      /SECRET_KEY/,
+    );
     const config = loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'k'.repeat(32) });
     expect(config.databaseUrl).toBe('postgres://db/datasync');
   });

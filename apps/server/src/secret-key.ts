@@ -11,8 +11,7 @@ export interface Keys {
 }
 
 export function deriveKeys(secretKey: string): Keys {
-  const derive = (purpose: string) =>
-    Buffer.from(hkdfSync('sha256', secretKey, 'datasync', purpose, 32));
+  const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', secretKey, 'datasync', purpose, 32));
   return { auth: derive('auth-v1').toString('base64url'), encryption: derive('encryption-v1') };
 }
 

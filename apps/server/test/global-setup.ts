@@ -77,7 +77,7 @@ async function preparePostgres(project: TestProject, url: string): Promise<() =>
     const cleanup = new pg.Client({ connectionString: url });
     await cleanup.connect();
     const leftovers = await cleanup.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
       [runPrefix],
     );
     for (const { datname } of leftovers.rows) await cleanup.query(`DROP DATABASE "${datname}" WITH (FORCE)`);

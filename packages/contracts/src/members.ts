@@ -17,11 +17,7 @@ export const InvitationSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   email: Type.String(),
   role: RoleSchema,
-  status: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('accepted'),
-    Type.Literal('revoked'),
-  ]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('revoked')]),
   expires_at: Type.String({ format: 'date-time' }),
   created_at: Type.String({ format: 'date-time' }),
 });

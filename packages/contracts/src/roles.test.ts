@@ -29,7 +29,10 @@ describe('permission table', () => {
   it('is monotonic: each role holds every permission of the roles below it', () => {
     ROLES.forEach((role, rank) => {
       for (const lower of ROLES.slice(0, rank)) {
-        expect(allowed(lower).every((p) => can(role, p)), `${role} ⊇ ${lower}`).toBe(true);
+        expect(
+          allowed(lower).every((p) => can(role, p)),
+          `${role} ⊇ ${lower}`,
+        ).toBe(true);
       }
     });
   });

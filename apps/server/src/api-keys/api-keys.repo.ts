@@ -35,7 +35,14 @@ export function listKeys(tx: Tx): Promise<ApiKeyRow[]> {
 
 export async function insertKey(
   tx: Tx,
-  values: { organizationId: string; name: string; role: Role; prefix: string; keyHash: string; createdBy: string | null },
+  values: {
+    organizationId: string;
+    name: string;
+    role: Role;
+    prefix: string;
+    keyHash: string;
+    createdBy: string | null;
+  },
 ): Promise<ApiKeyRow> {
   const [row] = await tx.insert(apiKeys).values(values).returning();
   return row!;

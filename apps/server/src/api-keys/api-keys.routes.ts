@@ -7,7 +7,10 @@ import { createApiKey, getApiKeys, revokeApiKey } from './api-keys.service.js';
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.get(
     '/api/v1/api-keys',
-    { config: { access: 'api_keys:manage' }, schema: { tags: ['api-keys'], response: { 200: Type.Array(ApiKeySchema) } } },
+    {
+      config: { access: 'api_keys:manage' },
+      schema: { tags: ['api-keys'], response: { 200: Type.Array(ApiKeySchema) } },
+    },
     (request) => getApiKeys(db, request.principal!),
   );
 
@@ -17,7 +20,8 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
       config: { access: 'api_keys:manage' },
       schema: { tags: ['api-keys'], body: CreateApiKeyBodySchema, response: { 201: CreatedApiKeySchema } },
     },
-    async (request, reply) => reply.status(201).send(await createApiKey(db, request.principal!, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await createApiKey(db, request.principal!, request.body)),
   );
 
   app.delete(

@@ -41,7 +41,12 @@ export function createApiKey(
       keyHash: hash,
       createdBy: principal.userId,
     });
-    await recordAudit(tx, principal, { action: 'api_key.create', entityType: 'api_key', entityId: row.id, after: toApiKey(row) });
+    await recordAudit(tx, principal, {
+      action: 'api_key.create',
+      entityType: 'api_key',
+      entityId: row.id,
+      after: toApiKey(row),
+    });
     return { ...toApiKey(row), key };
   });
 }
@@ -50,6 +55,11 @@ export function revokeApiKey(db: AppDb, principal: Principal, id: string): Promi
   return withTenant(db, scopeOf(principal), async (tx) => {
     const row = await revokeKey(tx, id);
     if (!row) throw notFound('active API key');
-    await recordAudit(tx, principal, { action: 'api_key.revoke', entityType: 'api_key', entityId: id, after: toApiKey(row) });
+    await recordAudit(tx, principal, {
+      action: 'api_key.revoke',
+      entityType: 'api_key',
+      entityId: id,
+      after: toApiKey(row),
+    });
   });
 }

@@ -61,7 +61,13 @@ export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; a
     const key = await findActiveKeyByHash(deps.db, hashToken(token));
     if (!key) throw unauthorized('Unknown or revoked API key.');
     await touchLastUsed(deps.db, key);
-    request.principal = { kind: 'api_key', orgId: key.organizationId, role: key.role, userId: null, apiKeyId: key.id };
+    request.principal = {
+      kind: 'api_key',
+      orgId: key.organizationId,
+      role: key.role,
+      userId: null,
+      apiKeyId: key.id,
+    };
   }
 
   async function authenticateSession(request: FastifyRequest, needsOrganization: boolean): Promise<void> {

@@ -39,7 +39,11 @@ describe('sign-up', () => {
       headers: { cookie: cookieHeaderFrom(response.headers['set-cookie']) },
     });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toMatchObject({ user: { email }, organization: { id: body.organization.id }, role: 'owner' });
+    expect(me.json()).toMatchObject({
+      user: { email },
+      organization: { id: body.organization.id },
+      role: 'owner',
+    });
   });
 
   it('stores a password hash, never the password', async () => {
@@ -61,7 +65,9 @@ describe('sign-up', () => {
     });
     expect(response.statusCode).toBe(409);
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(response.json().errors).toEqual([{ in: 'body', pointer: '/email', message: 'is already registered' }]);
+    expect(response.json().errors).toEqual([
+      { in: 'body', pointer: '/email', message: 'is already registered' },
+    ]);
     const [orgs] = await rowsOf<{ n: number }>(
       t.database.db,
       "SELECT count(*)::int AS n FROM organizations WHERE name = 'Second'",
@@ -143,7 +149,11 @@ describe('login and logout', () => {
 
   it('asks for sign-in without a session, and with a forged cookie', async () => {
     for (const cookie of [undefined, 'datasync.session_token=forged.value']) {
-      const response = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: cookie ? { cookie } : {} });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: cookie ? { cookie } : {},
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json().type).toBe('urn:datasync:problem:unauthorized');
     }

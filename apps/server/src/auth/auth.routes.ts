@@ -30,7 +30,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, 
       const { email, password, organization_name } = request.body;
       const name = request.body.name ?? email.split('@')[0]!;
       const { headers, response } = await auth.api
-        .signUpEmail({ body: { email, password, name }, headers: toFetchHeaders(request.headers), returnHeaders: true })
+        .signUpEmail({
+          body: { email, password, name },
+          headers: toFetchHeaders(request.headers),
+          returnHeaders: true,
+        })
         .catch(fromAuthError);
       const user = response.user;
       let organization;

@@ -12,7 +12,8 @@ beforeAll(async () => {
   t = await createTestApp();
   const owner: SignedInUser = await signUp(t.app, { organization: 'RBAC Org' });
   callers.owner = owner.headers;
-  for (const role of ['admin', 'editor', 'viewer'] as const) callers[role] = (await addMember(t.app, owner, role)).headers;
+  for (const role of ['admin', 'editor', 'viewer'] as const)
+    callers[role] = (await addMember(t.app, owner, role)).headers;
   for (const role of ROLES) {
     const created = await t.app.inject({
       method: 'POST',

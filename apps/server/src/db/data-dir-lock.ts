@@ -6,7 +6,11 @@ import lockfile from 'proper-lockfile';
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   try {
-    return await lockfile.lock(dataDir, { lockfilePath: `${dataDir}/datasync.lock`, retries: 0, stale: 10_000 });
+    return await lockfile.lock(dataDir, {
+      lockfilePath: `${dataDir}/datasync.lock`,
+      retries: 0,
+      stale: 10_000,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new Error(

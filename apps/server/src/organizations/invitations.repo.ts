@@ -12,7 +12,14 @@ export function listInvitations(tx: Tx): Promise<InvitationRow[]> {
 
 export async function insertInvitation(
   tx: Tx,
-  values: { organizationId: string; email: string; role: Role; tokenHash: string; invitedBy: string | null; expiresAt: string },
+  values: {
+    organizationId: string;
+    email: string;
+    role: Role;
+    tokenHash: string;
+    invitedBy: string | null;
+    expiresAt: string;
+  },
 ): Promise<InvitationRow> {
   const [row] = await tx.insert(invitations).values(values).returning();
   return row!;

@@ -13,7 +13,10 @@ import { acceptInvitation, cancelInvitation, getInvitations, invite } from './in
 export const invitationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.get(
     '/api/v1/invitations',
-    { config: { access: 'members:manage' }, schema: { tags: ['members'], response: { 200: Type.Array(InvitationSchema) } } },
+    {
+      config: { access: 'members:manage' },
+      schema: { tags: ['members'], response: { 200: Type.Array(InvitationSchema) } },
+    },
     (request) => getInvitations(db, request.principal!),
   );
 
@@ -21,7 +24,11 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, 
     '/api/v1/invitations',
     {
       config: { access: 'members:manage' },
-      schema: { tags: ['members'], body: CreateInvitationBodySchema, response: { 201: CreatedInvitationSchema } },
+      schema: {
+        tags: ['members'],
+        body: CreateInvitationBodySchema,
+        response: { 201: CreatedInvitationSchema },
+      },
     },
     async (request, reply) => reply.status(201).send(await invite(db, request.principal!, request.body)),
   );
@@ -42,7 +49,9 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, 
       schema: {
         tags: ['members'],
         body: AcceptInvitationBodySchema,
-        response: { 200: Type.Object({ organization_id: Type.String({ format: 'uuid' }), role: RoleSchema }) },
+        response: {
+          200: Type.Object({ organization_id: Type.String({ format: 'uuid' }), role: RoleSchema }),
+        },
       },
     },
     (request) => acceptInvitation(db, request.sessionUser!, request.body.token),

@@ -45,7 +45,9 @@ export function invite(
     const email = input.email.toLowerCase();
     const members = await listMembers(tx);
     if (members.some((m) => m.email.toLowerCase() === email)) {
-      throw conflict('This person is already a member.', [{ in: 'body', pointer: '/email', message: 'is already a member' }]);
+      throw conflict('This person is already a member.', [
+        { in: 'body', pointer: '/email', message: 'is already a member' },
+      ]);
     }
     await revokePendingFor(tx, email);
     const { token, hash } = generateInvitationToken();
@@ -57,7 +59,12 @@ export function invite(
       invitedBy: principal.userId,
       expiresAt: new Date(Date.now() + INVITATION_TTL_MS).toISOString(),
     });
-    await recordAudit(tx, principal, { action: 'invitation.create', entityType: 'invitation', entityId: row.id, after: toInvitation(row) });
+    await recordAudit(tx, principal, {
+      action: 'invitation.create',
+      entityType: 'invitation',
+      entityId: row.id,
+      after: toInvitation(row),
+    });
     return { ...toInvitation(row), token };
   });
 }
@@ -66,7 +73,12 @@ export function cancelInvitation(db: AppDb, principal: Principal, id: string): P
   return withTenant(db, scopeOf(principal), async (tx) => {
     const row = await revokeInvitation(tx, id);
     if (!row) throw notFound('pending invitation');
-    await recordAudit(tx, principal, { action: 'invitation.revoke', entityType: 'invitation', entityId: id, after: toInvitation(row) });
+    await recordAudit(tx, principal, {
+      action: 'invitation.revoke',
+      entityType: 'invitation',
+      entityId: id,
+      after: toInvitation(row),
+    });
   });
 }
 
@@ -87,9 +99,15 @@ export async function acceptInvitation(
   const orgId = invitation.organizationId;
   return withTenant(db, { orgId, userId: user.id }, async (tx) => {
     const members = await listMembers(tx);
-    if (members.some((m) => m.userId === user.id)) throw conflict('You are already a member of this organization.');
-    if (!(await markAccepted(tx, invitation.id, user.id))) throw notFound('pending invitation for this token');
-    const membership = await insertMembership(tx, { organizationId: orgId, userId: user.id, role: invitation.role });
+    if (members.some((m) => m.userId === user.id))
+      throw conflict('You are already a member of this organization.');
+    if (!(await markAccepted(tx, invitation.id, user.id)))
+      throw notFound('pending invitation for this token');
+    const membership = await insertMembership(tx, {
+      organizationId: orgId,
+      userId: user.id,
+      role: invitation.role,
+    });
     const actor = { orgId, userId: user.id, apiKeyId: null };
     await recordAudit(tx, actor, {
       action: 'member.add',

@@ -7,7 +7,10 @@ import { changeMemberRole, getMembers, removeMember } from './members.service.js
 export const memberRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.get(
     '/api/v1/members',
-    { config: { access: 'members:read' }, schema: { tags: ['members'], response: { 200: Type.Array(MemberSchema) } } },
+    {
+      config: { access: 'members:read' },
+      schema: { tags: ['members'], response: { 200: Type.Array(MemberSchema) } },
+    },
     (request) => getMembers(db, request.principal!),
   );
 
@@ -15,7 +18,12 @@ export const memberRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db
     '/api/v1/members/:id',
     {
       config: { access: 'members:manage' },
-      schema: { tags: ['members'], params: IdParamsSchema, body: UpdateMemberBodySchema, response: { 200: MemberSchema } },
+      schema: {
+        tags: ['members'],
+        params: IdParamsSchema,
+        body: UpdateMemberBodySchema,
+        response: { 200: MemberSchema },
+      },
     },
     (request) => changeMemberRole(db, request.principal!, request.params.id, request.body.role),
   );

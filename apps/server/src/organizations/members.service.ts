@@ -4,11 +4,25 @@ import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { scopeOf, type Principal } from '../auth/principal.js';
 import { conflict, notFound } from '../http/problem.js';
-import { countOwners, deleteMembership, findMember, listMembers, updateMemberRole, type MemberRow } from './memberships.repo.js';
+import {
+  countOwners,
+  deleteMembership,
+  findMember,
+  listMembers,
+  updateMemberRole,
+  type MemberRow,
+} from './memberships.repo.js';
 import { assertMayGrant, assertMayManage } from './role-rules.js';
 
 export function toMember(row: MemberRow): Member {
-  return { id: row.id, user_id: row.userId, email: row.email, name: row.name, role: row.role, created_at: row.createdAt };
+  return {
+    id: row.id,
+    user_id: row.userId,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    created_at: row.createdAt,
+  };
 }
 
 export async function getMembers(db: AppDb, principal: Principal): Promise<Member[]> {
@@ -21,7 +35,12 @@ async function assertKeepsAnOwner(tx: Tx, target: MemberRow): Promise<void> {
   }
 }
 
-export function changeMemberRole(db: AppDb, principal: Principal, memberId: string, role: Role): Promise<Member> {
+export function changeMemberRole(
+  db: AppDb,
+  principal: Principal,
+  memberId: string,
+  role: Role,
+): Promise<Member> {
   return withTenant(db, scopeOf(principal), async (tx) => {
     const target = await findMember(tx, memberId);
     if (!target) throw notFound('member');

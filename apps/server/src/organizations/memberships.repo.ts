@@ -31,7 +31,14 @@ const memberColumns = {
   name: users.name,
 };
 
-export type MemberRow = { id: string; userId: string; role: Role; createdAt: string; email: string; name: string };
+export type MemberRow = {
+  id: string;
+  userId: string;
+  role: Role;
+  createdAt: string;
+  email: string;
+  name: string;
+};
 
 export function listMembers(tx: Tx): Promise<MemberRow[]> {
   return tx

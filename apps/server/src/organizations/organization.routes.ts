@@ -11,7 +11,10 @@ const UpdateOrganizationBodySchema = Type.Object(
 export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
   app.get(
     '/api/v1/organization',
-    { config: { access: 'organization:read' }, schema: { tags: ['organization'], response: { 200: OrganizationSchema } } },
+    {
+      config: { access: 'organization:read' },
+      schema: { tags: ['organization'], response: { 200: OrganizationSchema } },
+    },
     (request) => getOrganization(db, request.principal!),
   );
 
@@ -19,7 +22,11 @@ export const organizationRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app
     '/api/v1/organization',
     {
       config: { access: 'organization:manage' },
-      schema: { tags: ['organization'], body: UpdateOrganizationBodySchema, response: { 200: OrganizationSchema } },
+      schema: {
+        tags: ['organization'],
+        body: UpdateOrganizationBodySchema,
+        response: { 200: OrganizationSchema },
+      },
     },
     (request) => updateOrganization(db, request.principal!, request.body),
   );

@@ -18,7 +18,11 @@ export async function findCurrentOrganization(tx: Tx): Promise<OrganizationRow |
   return row;
 }
 
-export async function renameOrganization(tx: Tx, id: string, name: string): Promise<OrganizationRow | undefined> {
+export async function renameOrganization(
+  tx: Tx,
+  id: string,
+  name: string,
+): Promise<OrganizationRow | undefined> {
   const [row] = await tx
     .update(organizations)
     .set({ name, updatedAt: new Date().toISOString() })

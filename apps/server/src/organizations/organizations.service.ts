@@ -8,7 +8,12 @@ import { recordAudit } from '../audit/audit.repo.js';
 import type { Principal } from '../auth/principal.js';
 import { notFound } from '../http/problem.js';
 import { insertMembership } from './memberships.repo.js';
-import { findCurrentOrganization, insertOrganization, renameOrganization, type OrganizationRow } from './organizations.repo.js';
+import {
+  findCurrentOrganization,
+  insertOrganization,
+  renameOrganization,
+  type OrganizationRow,
+} from './organizations.repo.js';
 import { slugify } from './slug.js';
 
 export function toOrganization(row: OrganizationRow): Organization {
@@ -25,11 +30,29 @@ export async function createOrganizationForOwner(
 ): Promise<Organization> {
   const orgId = randomUUID();
   return withTenant(db, { orgId, userId: input.userId }, async (tx) => {
-    const org = await insertOrganization(tx, { id: orgId, name: input.name, slug: slugify(input.name, { unique: true }) });
-    const membership = await insertMembership(tx, { organizationId: orgId, userId: input.userId, role: 'owner' });
+    const org = await insertOrganization(tx, {
+      id: orgId,
+      name: input.name,
+      slug: slugify(input.name, { unique: true }),
+    });
+    const membership = await insertMembership(tx, {
+      organizationId: orgId,
+      userId: input.userId,
+      role: 'owner',
+    });
     const actor = { orgId, userId: input.userId, apiKeyId: null };
-    await recordAudit(tx, actor, { action: 'organization.create', entityType: 'organization', entityId: orgId, after: toOrganization(org) });
-    await recordAudit(tx, actor, { action: 'member.add', entityType: 'membership', entityId: membership.id, after: { user_id: input.userId, role: 'owner' } });
+    await recordAudit(tx, actor, {
+      action: 'organization.create',
+      entityType: 'organization',
+      entityId: orgId,
+      after: toOrganization(org),
+    });
+    await recordAudit(tx, actor, {
+      action: 'member.add',
+      entityType: 'membership',
+      entityId: membership.id,
+      after: { user_id: input.userId, role: 'owner' },
+    });
     return toOrganization(org);
   });
 }
@@ -40,12 +63,20 @@ export async function deleteUser(db: AppDb, userId: string): Promise<void> {
 }
 
 export async function getOrganization(db: AppDb, principal: Principal): Promise<Organization> {
-  const row = await withTenant(db, { orgId: principal.orgId, userId: principal.userId }, findCurrentOrganization);
+  const row = await withTenant(
+    db,
+    { orgId: principal.orgId, userId: principal.userId },
+    findCurrentOrganization,
+  );
   if (!row) throw notFound('organization');
   return toOrganization(row);
 }
 
-export function updateOrganization(db: AppDb, principal: Principal, input: { name: string }): Promise<Organization> {
+export function updateOrganization(
+  db: AppDb,
+  principal: Principal,
+  input: { name: string },
+): Promise<Organization> {
   return withTenant(db, { orgId: principal.orgId, userId: principal.userId }, async (tx) => {
     const before = await findCurrentOrganization(tx);
     const after = await renameOrganization(tx, principal.orgId, input.name);

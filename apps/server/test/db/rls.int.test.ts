@@ -70,14 +70,19 @@ describe('row-level security catalogue', () => {
 
   it('gives the app role no access to sessions, accounts or verifications', async () => {
     for (const table of ['sessions', 'accounts', 'verifications']) {
-      expect(await databaseError(query({ orgId: ORG_A }, `SELECT count(*) FROM ${table}`)), table).toMatch(/permission denied/);
+      expect(await databaseError(query({ orgId: ORG_A }, `SELECT count(*) FROM ${table}`)), table).toMatch(
+        /permission denied/,
+      );
     }
   });
 });
 
 describe.each(TENANT_TABLES)('tenant isolation of %s', (table) => {
   it('shows organization A only its own rows, with no WHERE clause', async () => {
-    const rows = await query<{ organization_id: string }>({ orgId: ORG_A }, `SELECT organization_id FROM ${table}`);
+    const rows = await query<{ organization_id: string }>(
+      { orgId: ORG_A },
+      `SELECT organization_id FROM ${table}`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     expect(new Set(rows.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
   });
@@ -108,39 +113,64 @@ describe.each(TENANT_TABLES)('tenant isolation of %s', (table) => {
 
   it('refuses to move a row of A into B', async () => {
     // Composite foreign keys may refuse first on tables that have them; either way the row never crosses.
-    expect(await databaseError(inRolledBackTransaction({ orgId: ORG_A }, `UPDATE ${table} SET organization_id = '${ORG_B}'`))).toMatch(/row-level security|foreign key/);
+    expect(
+      await databaseError(
+        inRolledBackTransaction({ orgId: ORG_A }, `UPDATE ${table} SET organization_id = '${ORG_B}'`),
+      ),
+    ).toMatch(/row-level security|foreign key/);
   });
 });
 
 describe('the narrow cross-tenant policies', () => {
   it('refuses an insert into another organization', async () => {
-    expect(await databaseError(inRolledBackTransaction(
-        { orgId: ORG_A },
-        `INSERT INTO content_types (organization_id, name, slug, schema) VALUES ('${ORG_B}', 'x', 'x', '{}')`,
-      ))).toMatch(/row-level security/);
+    expect(
+      await databaseError(
+        inRolledBackTransaction(
+          { orgId: ORG_A },
+          `INSERT INTO content_types (organization_id, name, slug, schema) VALUES ('${ORG_B}', 'x', 'x', '{}')`,
+        ),
+      ),
+    ).toMatch(/row-level security/);
   });
 
   it('organizations: A sees itself only; a user without an org set sees the orgs they belong to', async () => {
     const asA = await query<{ id: string }>({ orgId: ORG_A }, 'SELECT id FROM organizations');
     expect(asA.map((r) => r.id)).toEqual([ORG_A]);
-    const asUserB = await query<{ id: string }>({ orgId: null, userId: USER_B }, 'SELECT id FROM organizations');
+    const asUserB = await query<{ id: string }>(
+      { orgId: null, userId: USER_B },
+      'SELECT id FROM organizations',
+    );
     expect(asUserB.map((r) => r.id)).toEqual([ORG_B]);
   });
 
   it('own_memberships: a user reads their own memberships and nobody else’s', async () => {
-    const rows = await query<{ user_id: string }>({ orgId: null, userId: USER_A }, 'SELECT user_id FROM memberships');
+    const rows = await query<{ user_id: string }>(
+      { orgId: null, userId: USER_A },
+      'SELECT user_id FROM memberships',
+    );
     expect(rows.map((r) => r.user_id)).toEqual([USER_A]);
   });
 
   it('inside a tenant transaction, a member of two organizations sees nothing of the other one', async () => {
-    const scope = { orgId: ORG_A, userId: USER_AB, apiKeyHash: KEY_HASH_B, invitationTokenHash: INVITE_HASH_B };
-    const memberships = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM memberships');
+    const scope = {
+      orgId: ORG_A,
+      userId: USER_AB,
+      apiKeyHash: KEY_HASH_B,
+      invitationTokenHash: INVITE_HASH_B,
+    };
+    const memberships = await query<{ organization_id: string }>(
+      scope,
+      'SELECT organization_id FROM memberships',
+    );
     expect(new Set(memberships.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
     const organizations = await query<{ id: string }>(scope, 'SELECT id FROM organizations');
     expect(organizations.map((r) => r.id)).toEqual([ORG_A]);
     const keys = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM api_keys');
     expect(new Set(keys.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
-    const invitations = await query<{ organization_id: string }>(scope, 'SELECT organization_id FROM invitations');
+    const invitations = await query<{ organization_id: string }>(
+      scope,
+      'SELECT organization_id FROM invitations',
+    );
     expect(new Set(invitations.map((r) => r.organization_id))).toEqual(new Set([ORG_A]));
   });
 
@@ -170,7 +200,11 @@ describe('the narrow cross-tenant policies', () => {
     expect(asA.map((r) => r.id)).toEqual([USER_A, USER_AB].sort());
     const self = await query<{ id: string }>({ orgId: null, userId: USER_B }, 'SELECT id FROM users');
     expect(self.map((r) => r.id)).toEqual([USER_B]);
-    expect(await databaseError(inRolledBackTransaction({ orgId: ORG_A }, `UPDATE users SET name = 'x' WHERE id = '${USER_A}'`))).toMatch(/permission denied/);
+    expect(
+      await databaseError(
+        inRolledBackTransaction({ orgId: ORG_A }, `UPDATE users SET name = 'x' WHERE id = '${USER_A}'`),
+      ),
+    ).toMatch(/permission denied/);
   });
 
   it('leaves nothing behind on a pooled connection after the transaction', async () => {

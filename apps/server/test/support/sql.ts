@@ -5,7 +5,10 @@ import type { AppDb, Tx } from '../../src/db/types.js';
  * Rows of a raw query on either driver (node-postgres returns a QueryResult, PGlite a Results object; both carry
  * `rows`). Counts come back as strings on node-postgres, so queries cast them `::int`.
  */
-export async function rowsOf<T = Record<string, unknown>>(executor: AppDb | Tx, query: SQL | string): Promise<T[]> {
+export async function rowsOf<T = Record<string, unknown>>(
+  executor: AppDb | Tx,
+  query: SQL | string,
+): Promise<T[]> {
   const result = (await executor.execute(typeof query === 'string' ? sql.raw(query) : query)) as unknown as {
     rows: T[];
   };

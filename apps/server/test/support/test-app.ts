@@ -24,7 +24,12 @@ export async function createTestApp(configOverrides: Partial<Config> = {}): Prom
     ...configOverrides,
   };
   const keys = deriveKeys(randomBytes(32).toString('base64url'));
-  const auth = createAuth({ db: database.db, secret: keys.auth, publicUrl: config.publicUrl, secureCookies: false });
+  const auth = createAuth({
+    db: database.db,
+    secret: keys.auth,
+    publicUrl: config.publicUrl,
+    secureCookies: false,
+  });
   const deps: AppDeps = { config, db: database.db, auth, keys };
   const app = await buildApp(deps);
   await app.ready();

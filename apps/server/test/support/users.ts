@@ -42,7 +42,11 @@ export async function signUp(
 }
 
 export async function logIn(app: App, email: string, password: string): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+  });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   return cookieHeaderFrom(response.headers['set-cookie']);
 }

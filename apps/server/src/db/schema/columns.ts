@@ -15,5 +15,11 @@ export const tstz = (name: string) => isoTimestamp(name);
 
 export const idColumn = () => uuid('id').primaryKey().defaultRandom();
 export const organizationIdColumn = () => uuid('organization_id').notNull();
-export const createdAt = () => tstz('created_at').notNull().default(sql`now()`);
-export const updatedAt = () => tstz('updated_at').notNull().default(sql`now()`);
+export const createdAt = () =>
+  tstz('created_at')
+    .notNull()
+    .default(sql`now()`);
+export const updatedAt = () =>
+  tstz('updated_at')
+    .notNull()
+    .default(sql`now()`);

@@ -62,5 +62,7 @@ export const destinationSnapshots = pgTable('destination_snapshots', {
   payload: jsonb('payload').$type<unknown>().notNull(),
   payloadHash: text('payload_hash').notNull(),
   itemCount: integer('item_count').notNull(),
-  receivedAt: tstz('received_at').notNull().default(sql`now()`),
+  receivedAt: tstz('received_at')
+    .notNull()
+    .default(sql`now()`),
 });

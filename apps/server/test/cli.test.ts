@@ -1,0 +1,84 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, waitForListening } from './support/cli-process.js';
+import { cookieHeaderFrom } from './support/users.js';
+
+// The real `datasync` command in child processes, over real HTTP, on a fresh embedded data folder.
+let cwd: string;
+beforeAll(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'datasync-cli-'));
+});
+afterAll(() => rm(cwd, { recursive: true, force: true }));
+
+describe('datasync serve (embedded database)', () => {
+  it('creates the data folder, serves the API, refuses a second process on it, and stops cleanly on SIGTERM', async () => {
+    const env = { DATA_DIR: join(cwd, 'data'), PORT: '0', LOG_LEVEL: 'info' };
+    const server = runCli(['serve'], { cwd, env });
+    try {
+      const url = await waitForListening(server);
+
+      const health = await fetch(`${url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+
+      const signup = await fetch(`${url}/api/v1/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: 'cli@example.test',
+          password: 'a real password',
+          organization_name: 'CLI Org',
+        }),
+      });
+      expect(signup.status).toBe(201);
+      const me = await fetch(`${url}/api/v1/me`, {
+        headers: { cookie: cookieHeaderFrom(signup.headers.getSetCookie()) },
+      });
+      expect(((await me.json()) as { organization: { name: string } }).organization.name).toBe('CLI Org');
+
+      expect((await stat(join(cwd, 'data', 'secret.key'))).mode & 0o777).toBe(0o600);
+      expect(server.output()).not.toContain('a real password');
+
+      const second = runCli(['serve'], { cwd, env });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toMatch(/Another DataSync process is using the data folder/);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/SIGTERM received, shutting down/);
+
+    // The data survived the restart: same folder, the account is still there.
+    const restarted = runCli(['serve'], { cwd, env });
+    try {
+      const url = await waitForListening(restarted);
+      const login = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'cli@example.test', password: 'a real password' }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      restarted.child.kill('SIGTERM');
+    }
+    expect(await restarted.exited).toBe(0);
+  });
+
+  it('exits 1 with every configuration problem named', async () => {
+    const cli = runCli(['serve'], { cwd, env: { PORT: 'not-a-port', NODE_ENV: 'staging' } });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/Invalid configuration/);
+    expect(cli.output()).toMatch(/PORT/);
+    expect(cli.output()).toMatch(/NODE_ENV/);
+  });
+
+  it('migrate applies the migrations and exits 0; an unknown command exits 2 with help', async () => {
+    const migrate = runCli(['migrate'], { cwd, env: { DATA_DIR: join(cwd, 'migrate-only') } });
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.output()).toMatch(/Migrations applied \(pglite\)/);
+    const unknown = runCli(['frobnicate'], { cwd, env: {} });
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output()).toMatch(/Usage: datasync/);
+  });
+});
