@@ -49,6 +49,9 @@ describe('loadConfig', () => {
 
   it('derives the public URL from host and port unless PUBLIC_URL is given', () => {
     expect(loadConfig({ HOST: '0.0.0.0', PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+    expect(loadConfig({ HOST: '::', PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+    expect(loadConfig({ HOST: '::1' }).publicUrl).toBe('http://[::1]:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://sync.example.com' }).publicUrl).toBe('https://sync.example.com');
+    expect(() => loadConfig({ PUBLIC_URL: 'http://exa mple' })).toThrow(/PUBLIC_URL: is not a valid URL/);
   });
 });

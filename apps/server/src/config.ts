@@ -40,6 +40,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The host part of a URL for a listening address: wildcard addresses mean this machine, IPv6 needs brackets. */
+function browsableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** Reads and validates the environment once, at start-up; every problem is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(
@@ -54,6 +60,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length === 0 && candidate.DATABASE_URL && !candidate.SECRET_KEY) {
     problems.push('SECRET_KEY: required when DATABASE_URL is set (every process must share one key)');
   }
+  if (candidate.PUBLIC_URL && !URL.canParse(candidate.PUBLIC_URL))
+    problems.push('PUBLIC_URL: is not a valid URL');
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = candidate as Env;
   return {
@@ -65,7 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     landingPort: e.LANDING_PORT,
-    publicUrl: e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`,
+    publicUrl: e.PUBLIC_URL ?? `http://${browsableHost(e.HOST)}:${e.PORT}`,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
   };
 }

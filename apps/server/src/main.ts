@@ -22,6 +22,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       secret: keys.auth,
       publicUrl: config.publicUrl,
       secureCookies: config.publicUrl.startsWith('https://'),
+      logger,
     });
     const app = await buildApp({ config, db: database.db, auth, keys }, { logger });
     const url = await app.listen({ port: config.port, host: config.host });

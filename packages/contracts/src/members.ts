@@ -17,7 +17,12 @@ export const InvitationSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   email: Type.String(),
   role: RoleSchema,
-  status: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('revoked')]),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('accepted'),
+    Type.Literal('revoked'),
+    Type.Literal('expired'),
+  ]),
   expires_at: Type.String({ format: 'date-time' }),
   created_at: Type.String({ format: 'date-time' }),
 });

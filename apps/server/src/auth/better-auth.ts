@@ -1,4 +1,5 @@
 import { betterAuth } from 'better-auth';
+import type { Logger } from 'pino';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { accounts, sessions, users, verifications } from '../db/schema/index.js';
 import type { AppDb } from '../db/types.js';
@@ -8,6 +9,8 @@ export interface AuthOptions {
   secret: string;
   publicUrl: string;
   secureCookies: boolean;
+  /** Where better-auth's own messages go; without it they are dropped (tests). */
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
 /**
@@ -29,6 +32,13 @@ export function createAuth(options: AuthOptions) {
     // Login is rate-limited by Fastify on our routes; better-auth's limiter only guards its own handler.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
+    // Into our structured log, message only: its extra arguments may carry request data we do not want logged.
+    logger: options.logger
+      ? {
+          level: 'warn',
+          log: (level, message) => options.logger![level]({ component: 'better-auth' }, message),
+        }
+      : { disabled: true },
     advanced: {
       database: { generateId: 'uuid' },
       cookiePrefix: 'datasync',

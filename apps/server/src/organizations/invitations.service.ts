@@ -24,7 +24,8 @@ export function toInvitation(row: InvitationRow): Invitation {
     id: row.id,
     email: row.email,
     role: row.role,
-    status: row.status,
+    // Expiry is checked on accept; showing it spares admins from wondering why a pending invitation fails.
+    status: row.status === 'pending' && Date.parse(row.expiresAt) < Date.now() ? 'expired' : row.status,
     expires_at: row.expiresAt,
     created_at: row.createdAt,
   };

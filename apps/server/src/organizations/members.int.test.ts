@@ -75,6 +75,18 @@ describe('invitations', () => {
     expect((await accept({ cookie: invitee.cookie }, 'dsi_not-a-real-token')).statusCode).toBe(404);
   });
 
+  it('shows an expired invitation as expired, and refuses it', async () => {
+    const email = uniqueEmail('late');
+    const { token, id } = (await invite(owner.headers, email, 'viewer')).json();
+    await t.database.exec(
+      `UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id = '${id}'`,
+    );
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/invitations', headers: owner.headers });
+    expect(list.json().find((i: { id: string }) => i.id === id).status).toBe('expired');
+    const invitee = await signUp(t.app, { email });
+    expect((await accept({ cookie: invitee.cookie }, token)).statusCode).toBe(404);
+  });
+
   it('refuses to invite an existing member (409) and an admin inviting an owner (403)', async () => {
     const member = await addMember(t.app, owner, 'admin');
     const again = await invite(owner.headers, member.email, 'viewer');
