@@ -4,3 +4,4 @@ export * from './problem.js';
 export * from './auth.js';
 export * from './members.js';
 export * from './api-keys.js';
+export * from './pagination.js';

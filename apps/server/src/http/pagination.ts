@@ -1,0 +1,59 @@
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Page } from '@datasync/contracts';
+import { badRequest } from './problem.js';
+
+/** Position after the last row of a page, for lists ordered newest first: (created_at DESC, id DESC). */
+interface Position {
+  createdAt: string;
+  id: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Position {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
+      if (/^[0-9a-f-]{36}$/i.test(id)) return { createdAt, id };
+    }
+  } catch {
+    // falls through to the problem below
+  }
+  throw badRequest('The cursor is not one this API issued.', [
+    { in: 'querystring', pointer: '/cursor', message: 'is not a valid cursor' },
+  ]);
+}
+
+/**
+ * Keyset pagination, newest first. Returns the WHERE condition for rows after `cursor` and the ORDER BY; fetch
+ * `limit + 1` rows and pass them to `toPage`, which tells from the extra row whether there is a next page.
+ */
+export function keyset(columns: { createdAt: PgColumn; id: PgColumn }, cursor: string | undefined) {
+  let after: SQL | undefined;
+  if (cursor) {
+    const position = decodeCursor(cursor);
+    after = or(
+      lt(columns.createdAt, position.createdAt),
+      and(eq(columns.createdAt, position.createdAt), lt(columns.id, position.id)),
+    );
+  }
+  return { after, orderBy: [desc(columns.createdAt), desc(columns.id)] };
+}
+
+export function toPage<Row extends Position, Item>(
+  rows: Row[],
+  limit: number,
+  map: (row: Row) => Item,
+): Page<Item> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(map),
+    next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
+  };
+}
