@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       landingPort: 3001,
       publicUrl: 'http://127.0.0.1:3000',
       loginRateLimit: 10,
+      secretRotationWindowHours: 24,
+      allowedDestinationOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'],
     });
   });
 
@@ -53,5 +55,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::1' }).publicUrl).toBe('http://[::1]:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://sync.example.com' }).publicUrl).toBe('https://sync.example.com');
     expect(() => loadConfig({ PUBLIC_URL: 'http://exa mple' })).toThrow(/PUBLIC_URL: is not a valid URL/);
+  });
+
+  it('reads the secret rotation window in whole hours, 0 allowed', () => {
+    expect(loadConfig({ SECRET_ROTATION_WINDOW_HOURS: '0' }).secretRotationWindowHours).toBe(0);
+    expect(loadConfig({ SECRET_ROTATION_WINDOW_HOURS: '72' }).secretRotationWindowHours).toBe(72);
+    expect(() => loadConfig({ SECRET_ROTATION_WINDOW_HOURS: '-1' })).toThrow(/SECRET_ROTATION_WINDOW_HOURS/);
+    expect(() => loadConfig({ SECRET_ROTATION_WINDOW_HOURS: 'soon' })).toThrow(
+      /SECRET_ROTATION_WINDOW_HOURS/,
+    );
+  });
+
+  it('allows the demo landing pages as destinations by default, or exactly the origins given', () => {
+    expect(loadConfig({ LANDING_PORT: '4001' }).allowedDestinationOrigins).toEqual([
+      'http://127.0.0.1:4001',
+      'http://localhost:4001',
+    ]);
+    expect(
+      loadConfig({ ALLOWED_DESTINATION_ORIGINS: ' https://Hooks.Internal/ , http://10.0.0.5:8080' })
+        .allowedDestinationOrigins,
+    ).toEqual(['https://hooks.internal', 'http://10.0.0.5:8080']);
+    expect(loadConfig({ ALLOWED_DESTINATION_ORIGINS: 'none' }).allowedDestinationOrigins).toEqual([]);
+    for (const bad of ['ftp://files.local', 'http://x.local/path', 'http://user:pw@x.local', 'not a url']) {
+      expect(() => loadConfig({ ALLOWED_DESTINATION_ORIGINS: bad }), bad).toThrow(
+        /ALLOWED_DESTINATION_ORIGINS/,
+      );
+    }
   });
 });

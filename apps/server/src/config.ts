@@ -19,6 +19,10 @@ const EnvSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Login and sign-up attempts allowed per client IP per minute. */
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  /** How long a site's previous signing secret keeps signing after a rotation; 0 = not at all. */
+  SECRET_ROTATION_WINDOW_HOURS: Type.Integer({ minimum: 0, default: 24 }),
+  /** Comma-separated origins that site destinations may use despite the SSRF guard (default: the demo pages). */
+  ALLOWED_DESTINATION_ORIGINS: Type.Optional(Type.String()),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -36,6 +40,9 @@ export interface Config {
   landingPort: number;
   publicUrl: string;
   loginRateLimit: number;
+  secretRotationWindowHours: number;
+  /** Exact origins (`http://127.0.0.1:3001`) exempt from the private-address check on site destinations. */
+  allowedDestinationOrigins: string[];
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +51,25 @@ export class ConfigError extends Error {}
 function browsableHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Comma-separated `http(s)://host[:port]` entries (or `none`), normalized to URL origins; a problem message when
+ * one is not an origin.
+ */
+function parseOrigins(list: string): string[] | string {
+  if (list.trim() === 'none') return [];
+  const origins: string[] = [];
+  for (const entry of list.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const url = URL.canParse(entry) ? new URL(entry) : null;
+    const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !bare || !/^https?:$/.test(url.protocol)) {
+      return `"${entry}" is not an http(s) origin (scheme://host[:port], no path)`;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }
 
 /** Reads and validates the environment once, at start-up; every problem is reported together. */
@@ -62,6 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (candidate.PUBLIC_URL && !URL.canParse(candidate.PUBLIC_URL))
     problems.push('PUBLIC_URL: is not a valid URL');
+  // Unset: the demo landing pages on this machine, which a private-address guard would otherwise refuse.
+  const origins = parseOrigins(
+    candidate.ALLOWED_DESTINATION_ORIGINS ??
+      `http://127.0.0.1:${candidate.LANDING_PORT},http://localhost:${candidate.LANDING_PORT}`,
+  );
+  if (typeof origins === 'string' && candidate.ALLOWED_DESTINATION_ORIGINS !== undefined)
+    problems.push(`ALLOWED_DESTINATION_ORIGINS: ${origins}`);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = candidate as Env;
   return {
@@ -75,5 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     landingPort: e.LANDING_PORT,
     publicUrl: e.PUBLIC_URL ?? `http://${browsableHost(e.HOST)}:${e.PORT}`,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
+    allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
   };
 }

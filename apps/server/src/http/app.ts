@@ -7,10 +7,16 @@ import type { AppDeps } from '../app-deps.js';
 import { apiKeyRoutes } from '../api-keys/api-keys.routes.js';
 import { registerAccessControl } from '../auth/access.js';
 import { authRoutes } from '../auth/auth.routes.js';
+import { contentItemRoutes } from '../content/content-items.routes.js';
+import { contentTypeRoutes } from '../content/content-types.routes.js';
+import { demoRoutes } from '../demo/demo.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { invitationRoutes } from '../organizations/invitations.routes.js';
+import { mappingRoutes } from '../mappings/mappings.routes.js';
 import { memberRoutes } from '../organizations/members.routes.js';
 import { organizationRoutes } from '../organizations/organization.routes.js';
+import { siteRoutes } from '../sites/sites.routes.js';
+import { previewRoutes } from '../sync/preview.routes.js';
 import { registerOriginCheck } from './csrf.js';
 import { registerProblemHandlers } from './error-handler.js';
 import { registerOpenApi } from './openapi.js';
@@ -41,6 +47,12 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(memberRoutes, deps);
   await app.register(invitationRoutes, deps);
   await app.register(apiKeyRoutes, deps);
+  await app.register(contentTypeRoutes, deps);
+  await app.register(contentItemRoutes, deps);
+  await app.register(siteRoutes, deps);
+  await app.register(mappingRoutes, deps);
+  await app.register(previewRoutes, deps);
+  await app.register(demoRoutes, deps);
   return app;
 }
 

@@ -1,25 +1,35 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Page } from '@datasync/contracts';
 import { badRequest } from './problem.js';
 
-/** Position after the last row of a page, for lists ordered newest first: (created_at DESC, id DESC). */
+/**
+ * Position after the last row of a page, for lists ordered newest first: (created_at DESC, id DESC).
+ * `cursorKey` is created_at to the microsecond: the API's millisecond ISO strings would skip rows that share a
+ * millisecond. Select it with `cursorKeyOf(table.createdAt)`.
+ */
 interface Position {
-  createdAt: string;
+  cursorKey: string;
   id: string;
+}
+
+/** created_at as exact UTC text, for the cursor (select it as `cursorKey`). */
+export function cursorKeyOf(createdAt: PgColumn): SQL<string> {
+  return sql<string>`to_char(${createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
 
 export function encodeCursor(position: Position): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.cursorKey, position.id])).toString('base64url');
 }
 
 export function decodeCursor(cursor: string): Position {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
-      if (/^[0-9a-f-]{36}$/i.test(id)) return { createdAt, id };
+    const [cursorKey, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof cursorKey === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(cursorKey))) {
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        return { cursorKey, id };
     }
   } catch {
     // falls through to the problem below
@@ -37,10 +47,8 @@ export function keyset(columns: { createdAt: PgColumn; id: PgColumn }, cursor: s
   let after: SQL | undefined;
   if (cursor) {
     const position = decodeCursor(cursor);
-    after = or(
-      lt(columns.createdAt, position.createdAt),
-      and(eq(columns.createdAt, position.createdAt), lt(columns.id, position.id)),
-    );
+    const at = sql`${position.cursorKey}::timestamptz`;
+    after = or(lt(columns.createdAt, at), and(eq(columns.createdAt, at), lt(columns.id, position.id)));
   }
   return { after, orderBy: [desc(columns.createdAt), desc(columns.id)] };
 }

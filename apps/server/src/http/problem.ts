@@ -13,12 +13,15 @@ export class HttpProblem extends Error {
     readonly typeName: string,
     detail?: string,
     readonly errors?: InvalidParam[],
+    /** Extension members (RFC 9457 §3.2) added to the problem object, e.g. the items a change would break. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail ?? STATUS_CODES[status] ?? 'Error');
   }
 
   toProblem(instance?: string): Problem {
     return {
+      ...this.extensions,
       type: problemType(this.typeName),
       title: STATUS_CODES[this.status] ?? 'Error',
       status: this.status,
@@ -35,7 +38,7 @@ export const unauthorized = (detail = 'Sign in or present an API key.') =>
   new HttpProblem(401, 'unauthorized', detail);
 export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', detail);
 export const notFound = (what = 'resource') => new HttpProblem(404, 'not-found', `No such ${what}.`);
-export const conflict = (detail: string, errors?: InvalidParam[]) =>
-  new HttpProblem(409, 'conflict', detail, errors);
+export const conflict = (detail: string, errors?: InvalidParam[], extensions?: Record<string, unknown>) =>
+  new HttpProblem(409, 'conflict', detail, errors, extensions);
 export const unprocessable = (detail: string, errors?: InvalidParam[]) =>
   new HttpProblem(422, 'unprocessable', detail, errors);

@@ -1,0 +1,76 @@
+import {
+  ContentItemListQuerySchema,
+  ContentItemSchema,
+  CreateContentItemBodySchema,
+  PageSchema,
+  UpdateContentItemBodySchema,
+} from '@datasync/contracts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../app-deps.js';
+import { IdParamsSchema } from '../http/common-schemas.js';
+import {
+  createContentItem,
+  deleteContentItem,
+  getContentItem,
+  getContentItems,
+  updateContentItem,
+} from './content-items.service.js';
+
+const tags = ['content-items'];
+
+export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+  app.get(
+    '/api/v1/content-items',
+    {
+      config: { access: 'content:read' },
+      schema: {
+        tags,
+        querystring: ContentItemListQuerySchema,
+        response: { 200: PageSchema(ContentItemSchema) },
+      },
+    },
+    (request) => getContentItems(db, request.principal!, request.query),
+  );
+
+  app.post(
+    '/api/v1/content-items',
+    {
+      config: { access: 'content:write' },
+      schema: { tags, body: CreateContentItemBodySchema, response: { 201: ContentItemSchema } },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createContentItem(db, request.principal!, request.body)),
+  );
+
+  app.get(
+    '/api/v1/content-items/:id',
+    {
+      config: { access: 'content:read' },
+      schema: { tags, params: IdParamsSchema, response: { 200: ContentItemSchema } },
+    },
+    (request) => getContentItem(db, request.principal!, request.params.id),
+  );
+
+  app.patch(
+    '/api/v1/content-items/:id',
+    {
+      config: { access: 'content:write' },
+      schema: {
+        tags,
+        params: IdParamsSchema,
+        body: UpdateContentItemBodySchema,
+        response: { 200: ContentItemSchema },
+      },
+    },
+    (request) => updateContentItem(db, request.principal!, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/api/v1/content-items/:id',
+    { config: { access: 'content:write' }, schema: { tags, params: IdParamsSchema } },
+    async (request, reply) => {
+      await deleteContentItem(db, request.principal!, request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};

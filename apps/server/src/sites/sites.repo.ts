@@ -1,0 +1,77 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import { sites } from '../db/schema/index.js';
+import type { Tx } from '../db/types.js';
+
+export type SiteRow = typeof sites.$inferSelect;
+
+/** The columns a create or update may set; tenancy comes from RLS, so no organization filter here. */
+export type SiteChanges = Partial<
+  Pick<SiteRow, 'name' | 'slug' | 'destinationUrl' | 'publicUrl' | 'enabled' | 'disabledReason'>
+>;
+
+export function listSites(tx: Tx): Promise<SiteRow[]> {
+  return tx.select().from(sites).orderBy(asc(sites.name), asc(sites.id));
+}
+
+/** `forUpdate` locks the row until the transaction ends, so concurrent rotations queue instead of racing. */
+export async function findSite(
+  tx: Tx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<SiteRow | undefined> {
+  const query = tx.select().from(sites).where(eq(sites.id, id));
+  const [row] = await (options.forUpdate ? query.for('update') : query);
+  return row;
+}
+
+export async function insertSite(
+  tx: Tx,
+  values: {
+    organizationId: string;
+    name: string;
+    slug: string;
+    destinationUrl: string;
+    publicUrl: string | null;
+    signingSecretEncrypted: string;
+  },
+): Promise<SiteRow> {
+  const [row] = await tx.insert(sites).values(values).returning();
+  return row!;
+}
+
+export async function updateSite(tx: Tx, id: string, changes: SiteChanges): Promise<SiteRow | undefined> {
+  const [row] = await tx
+    .update(sites)
+    .set({ ...changes, updatedAt: new Date().toISOString() })
+    .where(eq(sites.id, id))
+    .returning();
+  return row;
+}
+
+/**
+ * Makes `signingSecretEncrypted` current. The secret it replaces keeps signing until `previousExpiresAt`; with
+ * no window (null) it is dropped at once. The right-hand sides read the row as it was, so this is one atomic step.
+ */
+export async function replaceSigningSecret(
+  tx: Tx,
+  id: string,
+  signingSecretEncrypted: string,
+  previousExpiresAt: Date | null,
+): Promise<SiteRow | undefined> {
+  const [row] = await tx
+    .update(sites)
+    .set({
+      signingSecretEncrypted,
+      previousSigningSecretEncrypted: previousExpiresAt ? sql`${sites.signingSecretEncrypted}` : null,
+      previousSecretExpiresAt: previousExpiresAt ? previousExpiresAt.toISOString() : null,
+      updatedAt: new Date().toISOString(),
+    })
+    .where(eq(sites.id, id))
+    .returning();
+  return row;
+}
+
+export async function deleteSite(tx: Tx, id: string): Promise<SiteRow | undefined> {
+  const [row] = await tx.delete(sites).where(eq(sites.id, id)).returning();
+  return row;
+}

@@ -1,0 +1,72 @@
+import {
+  CreateSiteBodySchema,
+  SiteSchema,
+  SiteWithSecretSchema,
+  UpdateSiteBodySchema,
+} from '@datasync/contracts';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppDeps } from '../app-deps.js';
+import { IdParamsSchema } from '../http/common-schemas.js';
+import { createSite, deleteSite, getSite, getSites, rotateSiteSecret, updateSite } from './sites.service.js';
+
+export const siteRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  app.get(
+    '/api/v1/sites',
+    {
+      config: { access: 'sites:read' },
+      schema: { tags: ['sites'], response: { 200: Type.Array(SiteSchema) } },
+    },
+    (request) => getSites(deps, request.principal!),
+  );
+
+  app.post(
+    '/api/v1/sites',
+    {
+      config: { access: 'sites:write' },
+      schema: { tags: ['sites'], body: CreateSiteBodySchema, response: { 201: SiteWithSecretSchema } },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await createSite(deps, request.principal!, request.body)),
+  );
+
+  app.get(
+    '/api/v1/sites/:id',
+    {
+      config: { access: 'sites:read' },
+      schema: { tags: ['sites'], params: IdParamsSchema, response: { 200: SiteSchema } },
+    },
+    (request) => getSite(deps, request.principal!, request.params.id),
+  );
+
+  app.patch(
+    '/api/v1/sites/:id',
+    {
+      config: { access: 'sites:write' },
+      schema: {
+        tags: ['sites'],
+        params: IdParamsSchema,
+        body: UpdateSiteBodySchema,
+        response: { 200: SiteSchema },
+      },
+    },
+    (request) => updateSite(deps, request.principal!, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/api/v1/sites/:id',
+    { config: { access: 'sites:write' }, schema: { tags: ['sites'], params: IdParamsSchema } },
+    async (request, reply) => {
+      await deleteSite(deps, request.principal!, request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/sites/:id/rotate-secret',
+    {
+      config: { access: 'sites:write' },
+      schema: { tags: ['sites'], params: IdParamsSchema, response: { 200: SiteWithSecretSchema } },
+    },
+    (request) => rotateSiteSecret(deps, request.principal!, request.params.id),
+  );
+};

@@ -1,0 +1,88 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Timestamp = Type.String({ format: 'date-time' });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const SITE_SLUG_PATTERN = '^[a-z][a-z0-9_-]{0,62}$';
+export const SITE_URL_MAX_LENGTH = 2048;
+
+const SiteName = Type.String({ minLength: 1, maxLength: 200 });
+const SiteSlug = Type.String({
+  pattern: SITE_SLUG_PATTERN,
+  description: 'unique in the organization: a lowercase letter, then up to 62 of a-z, 0-9, "_" and "-"',
+});
+/** Syntax only; the server also refuses non-http(s) URLs and private or loopback hosts (422). */
+const DestinationUrl = Type.String({
+  format: 'uri',
+  maxLength: SITE_URL_MAX_LENGTH,
+  description: 'http(s) URL the signed webhooks are POSTed to; must reach a public address',
+});
+const PublicUrl = Type.String({
+  format: 'uri',
+  maxLength: SITE_URL_MAX_LENGTH,
+  description: 'http(s) URL where the site can be viewed',
+});
+
+export const SiteSyncStatusSchema = Type.Union([
+  Type.Literal('success'),
+  Type.Literal('failed'),
+  Type.Literal('up_to_date'),
+]);
+
+export const SiteSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  slug: Type.String(),
+  destination_url: Type.String(),
+  public_url: Nullable(Type.String()),
+  enabled: Type.Boolean(),
+  disabled_reason: Nullable(Type.String()),
+  current_version: Type.Integer({ description: 'the last payload version handed out for this site' }),
+  last_sync_status: Nullable(SiteSyncStatusSchema),
+  last_sync_at: Nullable(Timestamp),
+  signing_secret_hint: Type.Union([Type.String(), Type.Null()], {
+    description: 'the masked signing secret ("whsec_…" and its last characters); null if it cannot be read',
+  }),
+  secret_rotation: Type.Union([Type.Object({ previous_expires_at: Timestamp }), Type.Null()], {
+    description: 'set while the secret before the last rotation still signs: when it stops',
+  }),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export type Site = Static<typeof SiteSchema>;
+
+export const CreateSiteBodySchema = Type.Object(
+  {
+    name: SiteName,
+    slug: SiteSlug,
+    destination_url: DestinationUrl,
+    public_url: Type.Optional(Nullable(PublicUrl)),
+  },
+  { additionalProperties: false },
+);
+export type CreateSiteBody = Static<typeof CreateSiteBodySchema>;
+
+export const UpdateSiteBodySchema = Type.Object(
+  {
+    name: Type.Optional(SiteName),
+    slug: Type.Optional(SiteSlug),
+    destination_url: Type.Optional(DestinationUrl),
+    public_url: Type.Optional(Nullable(PublicUrl)),
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'true re-enables a disabled site and clears disabled_reason' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateSiteBody = Static<typeof UpdateSiteBodySchema>;
+
+/** `signing_secret` is in the create and rotate answers only; the server stores it encrypted. */
+export const SiteWithSecretSchema = Type.Intersect([
+  SiteSchema,
+  Type.Object({
+    signing_secret: Type.String({
+      description: 'whsec_ + base64 of 32 random bytes (Standard Webhooks); shown once',
+    }),
+  }),
+]);
+export type SiteWithSecret = Static<typeof SiteWithSecretSchema>;
