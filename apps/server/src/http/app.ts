@@ -19,6 +19,7 @@ import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
 import { registerOriginCheck } from './csrf.js';
 import { registerProblemHandlers } from './error-handler.js';
+import { registerStorableTextCheck } from './storable-text.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validation.js';
 
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(rateLimit, { global: false });
   registerOriginCheck(app, deps.config.publicUrl);
   registerAccessControl(app, deps);
+  registerStorableTextCheck(app);
   await registerOpenApi(app);
 
   await app.register(healthRoutes, deps);

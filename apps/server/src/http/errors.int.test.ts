@@ -100,6 +100,26 @@ describe('bad input is a 4xx problem+json naming the field', () => {
     expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' }), 404, 'not-found');
   });
 
+  it('text PostgreSQL cannot store (NUL, unpaired surrogates) is a 400 naming the field, on any route', async () => {
+    const rename = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/organization',
+      headers: { ...owner.headers, 'content-type': 'application/json' },
+      payload: '{"name": "Acme\\u0000Corp"}',
+    });
+    const body = expectProblem(rename, 400, 'validation-error');
+    expect(body.errors).toEqual([
+      { in: 'body', pointer: '/name', message: 'contains U+0000 or an unpaired surrogate, which cannot be stored' },
+    ]);
+    const site = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sites',
+      headers: { ...owner.headers, 'content-type': 'application/json' },
+      payload: '{"name": "\\ud800", "slug": "s", "destination_url": "http://127.0.0.1:3001/s/webhook"}',
+    });
+    expect(expectProblem(site, 400, 'validation-error').errors?.map((e) => e.pointer)).toEqual(['/name']);
+  });
+
   it('prototype-polluting keys are refused as unknown fields and pollute nothing', async () => {
     const payload =
       '{"email":"a@example.test","password":"long enough","organization_name":"X","__proto__":{"polluted":true}}';
