@@ -109,7 +109,11 @@ describe('bad input is a 4xx problem+json naming the field', () => {
     });
     const body = expectProblem(rename, 400, 'validation-error');
     expect(body.errors).toEqual([
-      { in: 'body', pointer: '/name', message: 'contains U+0000 or an unpaired surrogate, which cannot be stored' },
+      {
+        in: 'body',
+        pointer: '/name',
+        message: 'contains U+0000 or an unpaired surrogate, which cannot be stored',
+      },
     ]);
     const site = await t.app.inject({
       method: 'POST',

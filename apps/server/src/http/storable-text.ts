@@ -4,6 +4,7 @@ import { HttpProblem } from './problem.js';
 
 // PostgreSQL text and jsonb cannot hold U+0000, and an unpaired UTF-16 surrogate is not valid UTF-8: either one in
 // a request used to reach the database and come back as a 500. One check for every route, before validation.
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
