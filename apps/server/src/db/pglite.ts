@@ -36,6 +36,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
     exec: async (sqlText) => {
       await client.exec(sqlText);
     },
+    executeSql: async (text, values) => {
+      if (values && values.length > 0) return client.query(text, values);
+      const results = await client.exec(text);
+      return { rows: results.at(-1)?.rows ?? [] };
+    },
     migrate: () => migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: async () => {
       await client.close();

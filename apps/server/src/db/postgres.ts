@@ -19,6 +19,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     exec: async (sqlText) => {
       await pool.query(sqlText);
     },
+    executeSql: (text, values) => pool.query(text, values),
     migrate: async () => {
       const lockClient = await pool.connect();
       try {

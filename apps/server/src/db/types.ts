@@ -12,6 +12,11 @@ export interface Database {
   readonly db: AppDb;
   /** Runs SQL text that may hold several statements (set-up, tests). Runs as the connection role. */
   exec(sqlText: string): Promise<void>;
+  /**
+   * Raw parameterized SQL as the connection role ($1… placeholders; without values the text may hold several
+   * statements). For libraries that bring their own SQL, such as the job queue.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
