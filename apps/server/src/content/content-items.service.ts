@@ -118,7 +118,7 @@ export function updateContentItem(
     const status = input.status ?? current.status;
     if (!canTransition(current.status, status)) {
       const allowed = allowedTransitions(current.status).join(' or ');
-      throw conflict(`A ${current.status} item cannot become ${status}; it can become ${allowed}.`, [
+      throw conflict(`${current.status === 'archived' ? 'An' : 'A'} ${current.status} item cannot become ${status}; it can become ${allowed}.`, [
         { in: 'body', pointer: '/status', message: `cannot change from ${current.status} to ${status}` },
       ]);
     }
