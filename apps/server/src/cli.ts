@@ -1,20 +1,29 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open.js';
-import { startServer } from './main.js';
+import { startServer, startWorker } from './main.js';
 
 const HELP = `Usage: datasync <command>
 
 Commands:
-  serve     run the API (default); migrates the database first
+  serve     run the API and a sync worker (default); migrates the database first
+  worker    run a sync worker only (several may share one PostgreSQL database)
   migrate   apply pending database migrations and exit
   help      show this text
 
 Configuration comes from the environment and ./.env: PORT, HOST, DATABASE_URL (unset = embedded PGlite in
-DATA_DIR), DATA_DIR, SECRET_KEY, NODE_ENV, LOG_LEVEL, PUBLIC_URL, LOGIN_RATE_LIMIT. See README.md.`;
+DATA_DIR), DATA_DIR, SECRET_KEY, NODE_ENV, LOG_LEVEL, PUBLIC_URL, LOGIN_RATE_LIMIT, LANDING_PORT,
+SECRET_ROTATION_WINDOW_HOURS, ALLOWED_DESTINATION_ORIGINS. See README.md.`;
 
 async function serve(): Promise<void> {
-  const server = await startServer(loadConfig());
+  stopOnSignals(await startServer(loadConfig()));
+}
+
+async function worker(): Promise<void> {
+  stopOnSignals(await startWorker(loadConfig()));
+}
+
+function stopOnSignals(server: { stop(): Promise<void> }): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) process.exit(1); // a second signal: stop waiting
@@ -48,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
   if (command === 'serve') return serve();
+  if (command === 'worker') return worker();
   if (command === 'migrate') return migrate();
   if (command === 'help' || command === '--help' || command === '-h') return void console.log(HELP);
   console.error(`Unknown command: ${command}\n\n${HELP}`);

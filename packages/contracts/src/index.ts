@@ -11,3 +11,4 @@ export * from './webhooks.js';
 export * from './preview.js';
 export * from './sites.js';
 export * from './demo.js';
+export * from './sync-jobs.js';

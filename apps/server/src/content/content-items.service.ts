@@ -118,9 +118,10 @@ export function updateContentItem(
     const status = input.status ?? current.status;
     if (!canTransition(current.status, status)) {
       const allowed = allowedTransitions(current.status).join(' or ');
-      throw conflict(`${current.status === 'archived' ? 'An' : 'A'} ${current.status} item cannot become ${status}; it can become ${allowed}.`, [
-        { in: 'body', pointer: '/status', message: `cannot change from ${current.status} to ${status}` },
-      ]);
+      throw conflict(
+        `${current.status === 'archived' ? 'An' : 'A'} ${current.status} item cannot become ${status}; it can become ${allowed}.`,
+        [{ in: 'body', pointer: '/status', message: `cannot change from ${current.status} to ${status}` }],
+      );
     }
     const typeChanges =
       input.content_type_id !== undefined && input.content_type_id !== current.contentTypeId;

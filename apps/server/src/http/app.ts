@@ -17,6 +17,7 @@ import { memberRoutes } from '../organizations/members.routes.js';
 import { organizationRoutes } from '../organizations/organization.routes.js';
 import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
+import { syncJobRoutes } from '../sync/sync-jobs.routes.js';
 import { registerOriginCheck } from './csrf.js';
 import { registerProblemHandlers } from './error-handler.js';
 import { registerStorableTextCheck } from './storable-text.js';
@@ -54,6 +55,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(siteRoutes, deps);
   await app.register(mappingRoutes, deps);
   await app.register(previewRoutes, deps);
+  await app.register(syncJobRoutes, deps);
   await app.register(demoRoutes, deps);
   return app;
 }

@@ -1,5 +1,4 @@
 import PgBoss from 'pg-boss';
-import { sql, type SQL } from 'drizzle-orm';
 import { APP_ROLE } from '../db/tenant.js';
 import type { Database, Tx } from '../db/types.js';
 
@@ -41,21 +40,21 @@ function ignoreIfCreatedConcurrently(error: unknown): void {
   if (!/already exists|duplicate/i.test(String((error as Error)?.message))) throw error;
 }
 
-/** pg-boss's `$1…` placeholders as Drizzle SQL with bound parameters. */
-function toDrizzleSql(text: string, values: unknown[] = []): SQL {
-  const chunks: SQL[] = [];
-  let last = 0;
-  for (const match of text.matchAll(/\$(\d+)/g)) {
-    chunks.push(sql.raw(text.slice(last, match.index)));
-    // Drizzle drops `undefined` from a template, so absent options are bound as NULL; objects travel as JSON
-    // text (pg-boss casts its parameters where a type matters).
-    const value = values[Number(match[1]) - 1] ?? null;
-    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-    chunks.push(sql`${isObject ? JSON.stringify(value) : value}`);
-    last = match.index + match[0].length;
-  }
-  chunks.push(sql.raw(text.slice(last)));
-  return sql.join(chunks);
+interface DriverClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * The driver connection under a Drizzle transaction (node-postgres PoolClient or PGlite Transaction; both have
+ * `query(text, values)`). pg-boss's SQL reuses a placeholder with different casts ($5 as text and as timestamptz),
+ * which only works when PostgreSQL sees one parameter, so its text must reach the driver unchanged. Drizzle keeps
+ * that client on `session.client`; job-queue.int.test.ts checks it on both drivers.
+ */
+function driverClientOf(tx: Tx): DriverClient {
+  const client = (tx as unknown as { session?: { client?: Partial<DriverClient> } }).session?.client;
+  if (typeof client?.query !== 'function')
+    throw new Error('This Drizzle transaction exposes no driver client.');
+  return client as DriverClient;
 }
 
 /**
@@ -65,8 +64,8 @@ function toDrizzleSql(text: string, values: unknown[] = []): SQL {
 export function transactionExecutor(tx: Tx): PgBoss.Db {
   return {
     executeSql: async (text, values) => {
-      const result = (await tx.execute(toDrizzleSql(text, values))) as unknown as { rows: unknown[] };
-      return { rows: result.rows };
+      const { rows } = await driverClientOf(tx).query(text, values);
+      return { rows: rows as never[] };
     },
   };
 }

@@ -22,7 +22,7 @@ export interface DestinationCheckOptions {
   lookup?: Lookup;
 }
 
-const defaultLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+export const defaultLookup: Lookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 // IANA special-purpose IPv4 ranges that are not a public internet host.
 const BLOCKED_IPV4: [string, number][] = [
@@ -104,7 +104,7 @@ export function checkHttpUrl(url: string): string | null {
   return null;
 }
 
-async function resolve(hostname: string, lookup: Lookup): Promise<ResolvedAddress[]> {
+export async function resolve(hostname: string, lookup: Lookup): Promise<ResolvedAddress[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('DNS lookup timed out')), DNS_TIMEOUT_MS);

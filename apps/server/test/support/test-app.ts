@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/types.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { deriveKeys } from '../../src/secret-key.js';
+import { startSyncEngine } from '../../src/sync/engine.js';
 import { openTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -16,8 +17,20 @@ export interface TestApp {
 
 export const TEST_PUBLIC_URL = 'http://datasync.test';
 
+export interface TestAppOptions {
+  /** Run a sync worker in this process (off by default: most tests only need the queue to accept jobs). */
+  worker?: boolean;
+  /** Delivery client settings, e.g. short timeouts and quick-retry delays for tests. */
+  delivery?: Parameters<typeof startSyncEngine>[1]['delivery'];
+}
+
+const silentLog = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
+
 /** The real app on a fresh test database; `configOverrides` changes single settings (e.g. the login limit). */
-export async function createTestApp(configOverrides: Partial<Config> = {}): Promise<TestApp> {
+export async function createTestApp(
+  configOverrides: Partial<Config> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const database = await openTestDatabase();
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'test', PUBLIC_URL: TEST_PUBLIC_URL, LOGIN_RATE_LIMIT: '1000' }),
@@ -30,7 +43,15 @@ export async function createTestApp(configOverrides: Partial<Config> = {}): Prom
     publicUrl: config.publicUrl,
     secureCookies: false,
   });
-  const deps: AppDeps = { config, db: database.db, auth, keys };
+  const engine = await startSyncEngine(database, {
+    config,
+    encryptionKey: keys.encryption,
+    log: silentLog,
+    worker: options.worker ?? false,
+    workerOptions: { pollMs: 100 },
+    delivery: options.delivery,
+  });
+  const deps: AppDeps = { config, db: database.db, auth, keys, queue: engine.queue };
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -39,6 +60,7 @@ export async function createTestApp(configOverrides: Partial<Config> = {}): Prom
     deps,
     close: async () => {
       await app.close();
+      await engine.stop();
       await database.close();
     },
   };

@@ -37,6 +37,8 @@ export const deliveries = pgTable('deliveries', {
   latencyMs: integer('latency_ms'),
   error: text('error'),
   nextAttemptAt: tstz('next_attempt_at'),
+  /** The exact JSON body sent (migration 0001): signed as-is, resent as-is on retries. */
+  body: text('body'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   completedAt: tstz('completed_at'),

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/types.js';
+import { startJobQueue } from '../queue/job-queue.js';
+import { createDeliveryClient } from './deliver.js';
+import type { SyncQueue } from './sync-jobs.service.js';
+import { createSyncWorker, type SyncWorkerOptions } from './worker.js';
+
+export interface SyncEngine {
+  queue: SyncQueue;
+  stop(): Promise<void>;
+}
+
+/**
+ * The queue, the HTTP delivery client and (unless `worker: false`, for API-only processes) a worker fetching from
+ * the queue. `npm start` runs all of it in one process; `datasync worker` runs workers on their own.
+ */
+export async function startSyncEngine(
+  database: Database,
+  options: {
+    config: Pick<Config, 'allowedDestinationOrigins'>;
+    encryptionKey: Buffer;
+    log: Pick<Logger, 'info' | 'warn' | 'error'>;
+    worker?: boolean;
+    workerOptions?: SyncWorkerOptions;
+    delivery?: Partial<Parameters<typeof createDeliveryClient>[0]>;
+  },
+): Promise<SyncEngine> {
+  const boss = await startJobQueue(database, (error) => options.log.error({ err: error }, 'job queue error'));
+  const delivery = createDeliveryClient({
+    allowedOrigins: options.config.allowedDestinationOrigins,
+    ...options.delivery,
+  });
+  const worker = createSyncWorker(
+    { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log },
+    options.workerOptions,
+  );
+  if (options.worker !== false) worker.start();
+  return {
+    queue: { boss, wake: worker.wake },
+    stop: async () => {
+      await worker.stop();
+      await boss.stop({ graceful: false, wait: true });
+      await delivery.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { AppDb } from '../db/types.js';
+import type { DeliveryClient } from './deliver.js';
+
+/** What the sync engine's handlers need; built once per process (main.ts, the worker command, tests). */
+export interface SyncContext {
+  db: AppDb;
+  boss: PgBoss;
+  encryptionKey: Buffer;
+  delivery: DeliveryClient;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Asks this process's worker to fetch now instead of at its next poll. */
+  wake(): void;
+}
+
+/** pg-boss job settings: a worker that dies mid-job has it back after `expireInSeconds`. */
+export const PLAN_JOB_OPTIONS = { expireInSeconds: 300, retryLimit: 5, retryDelay: 5 } as const;
+export const DELIVER_JOB_OPTIONS = { expireInSeconds: 120, retryLimit: 5, retryDelay: 5 } as const;
+
+export interface PlanJobData {
+  jobId: string;
+  orgId: string;
+}
+
+export interface DeliverJobData {
+  deliveryId: string;
+  orgId: string;
+  /** How many durable retries came before this one (0 = first send). */
+  retry: number;
+}

@@ -1,0 +1,268 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SyncJob } from '@datasync/contracts';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDemoData } from '../../test/support/demo.js';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
+
+// Real sync jobs: the worker in this process delivers over real HTTP to receivers on 127.0.0.1.
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver whose answers are scripted per request (status codes in order; the last one repeats). */
+function startReceiver() {
+  const received: Received[] = [];
+  let script: number[] = [200];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      const status = script.length > 1 ? script.shift()! : script[0]!;
+      response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  return new Promise<{
+    url: string;
+    origin: string;
+    received: Received[];
+    answer(statuses: number[]): void;
+    close(): Promise<void>;
+  }>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve({
+        url: `${origin}/webhook`,
+        origin,
+        received,
+        answer: (statuses) => (script = [...statuses]),
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    }),
+  );
+}
+
+type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+const SITES = ['facebook', 'google', 'instagram'] as const;
+
+let t: TestApp;
+let owner: SignedInUser;
+let demo: Awaited<ReturnType<typeof loadDemoData>>;
+const receivers = {} as Record<(typeof SITES)[number], Receiver>;
+
+beforeAll(async () => {
+  for (const site of SITES) receivers[site] = await startReceiver();
+  t = await createTestApp(
+    { allowedDestinationOrigins: SITES.map((site) => receivers[site].origin) },
+    { worker: true, delivery: { quickRetryDelaysMs: [10, 20], timeoutMs: 2_000 } },
+  );
+  owner = await signUp(t.app, { organization: 'Sync Org' });
+  demo = await loadDemoData(t.app, t.database.db, owner.headers);
+  for (const site of SITES) {
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/sites/${demo.siteIds[site]}`,
+      headers: owner.headers,
+      payload: { destination_url: receivers[site].url },
+    });
+    expect(patched.statusCode).toBe(200);
+  }
+});
+afterAll(async () => {
+  await t?.close();
+  await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
+});
+
+async function runSync(payload: Record<string, unknown> = {}, headers = owner.headers): Promise<SyncJob> {
+  const created = await t.app.inject({ method: 'POST', url: '/api/v1/sync-jobs', headers, payload });
+  expect(created.statusCode).toBe(202);
+  expect(created.json().status).toBe('queued');
+  return waitForJob(created.json().id, (job) => ['success', 'partial', 'failed'].includes(job.status));
+}
+
+async function waitForJob(id: string, done: (job: SyncJob) => boolean, timeoutMs = 15_000): Promise<SyncJob> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sync-jobs/${id}`,
+      headers: owner.headers,
+    });
+    const job: SyncJob = response.json();
+    if (done(job)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} did not finish: ${response.body}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const itemIdsIn = (received: Received) =>
+  (JSON.parse(received.body) as { data: { items: { id: string }[] } }).data.items.map((item) => item.id);
+
+describe('a manual sync of the demo', () => {
+  it('delivers each site exactly its mapped items, signed, and records snapshots', async () => {
+    const job = await runSync();
+    expect(job.status).toBe('success');
+    expect(job.sites.map((site) => [site.site_slug, site.status, site.version, site.response_code])).toEqual([
+      ['facebook', 'success', 1, 200],
+      ['google', 'success', 1, 200],
+      ['instagram', 'success', 1, 200],
+    ]);
+    const { A, B, C } = demo.itemIds;
+    expect(itemIdsIn(receivers.facebook.received.at(-1)!)).toEqual([A, B]);
+    expect(itemIdsIn(receivers.google.received.at(-1)!)).toEqual([C]);
+    expect(itemIdsIn(receivers.instagram.received.at(-1)!)).toEqual([A, B, C]);
+
+    for (const site of SITES) {
+      const secret = demo.result.sites.find((s) => s.slug === site)!.signing_secret!;
+      const { headers, body } = receivers[site].received.at(-1)!;
+      const verified = new Webhook(secret).verify(body, headers as Record<string, string>) as {
+        type: string;
+        data: { version: number; site: { slug: string }; job_id: string };
+      };
+      expect(verified).toMatchObject({
+        type: 'content.synced',
+        data: { version: 1, site: { slug: site }, job_id: job.id },
+      });
+    }
+
+    const snapshot = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sites/${demo.siteIds.facebook}/snapshot`,
+      headers: owner.headers,
+    });
+    expect(snapshot.json()).toMatchObject({ version: 1, item_count: 2, job_id: job.id });
+
+    const logs = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sync-jobs/${job.id}/logs`,
+      headers: owner.headers,
+    });
+    const messages = logs.json().map((line: { message: string }) => line.message);
+    expect(messages[0]).toMatch(/Sync started \(manual\) for 3 site/);
+    expect(messages.at(-1)).toMatch(/Sync success: 3 delivered/);
+  });
+
+  it('skips unchanged sites as up to date, and sends them again when forced', async () => {
+    const before = receivers.google.received.length;
+    const unchanged = await runSync();
+    expect(unchanged.sites.map((site) => site.status)).toEqual(['up_to_date', 'up_to_date', 'up_to_date']);
+    expect(receivers.google.received.length).toBe(before);
+
+    const forced = await runSync({ force: true, site_ids: [demo.siteIds.google] });
+    expect(forced.sites.map((site) => [site.site_slug, site.status, site.version])).toEqual([
+      ['google', 'success', 2],
+    ]);
+    expect(receivers.google.received.length).toBe(before + 1);
+  });
+
+  it('retries quickly on 500s with the same webhook-id, then succeeds', async () => {
+    receivers.google.answer([500, 500, 200]);
+    const job = await runSync({ force: true, site_ids: [demo.siteIds.google] });
+    expect(job.sites[0]).toMatchObject({ status: 'success', attempts: 3, response_code: 200 });
+    const lastThree = receivers.google.received.slice(-3);
+    expect(new Set(lastThree.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    const logs = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sync-jobs/${job.id}/logs`,
+      headers: owner.headers,
+    });
+    const warnings = logs.json().filter((line: { level: string }) => line.level === 'warn');
+    expect(warnings.map((line: { message: string }) => line.message)).toEqual([
+      expect.stringMatching(/attempt 1 failed \(HTTP 500\); retrying/),
+      expect.stringMatching(/attempt 2 failed \(HTTP 500\); retrying/),
+    ]);
+  });
+
+  it('schedules a durable retry when the quick retries fail, and delivers on it', async () => {
+    receivers.instagram.answer([503, 503, 503, 200]);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync-jobs',
+      headers: owner.headers,
+      payload: { force: true, site_ids: [demo.siteIds.instagram] },
+    });
+    const waiting = await waitForJob(created.json().id, (job) => job.sites[0]?.next_attempt_at != null);
+    expect(waiting.status).toBe('running');
+    expect(waiting.sites[0]).toMatchObject({ status: 'pending', attempts: 3, response_code: 503 });
+    const done = await waitForJob(created.json().id, (job) => job.status !== 'running', 20_000);
+    expect(done.status).toBe('success');
+    expect(done.sites[0]).toMatchObject({ status: 'success', attempts: 4 });
+  }, 30_000);
+
+  it('disables a site that answers 410 Gone and reports the job as failed', async () => {
+    receivers.facebook.answer([410]);
+    const job = await runSync({ force: true, site_ids: [demo.siteIds.facebook] });
+    expect(job.status).toBe('failed');
+    expect(job.sites[0]).toMatchObject({ status: 'failed', response_code: 410, attempts: 1 });
+    const site = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sites/${demo.siteIds.facebook}`,
+      headers: owner.headers,
+    });
+    expect(site.json()).toMatchObject({ enabled: false, disabled_reason: 'The receiver answered 410 Gone.' });
+
+    receivers.facebook.answer([200]);
+    const retried = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/sync-jobs/${job.id}/retry`,
+      headers: owner.headers,
+    });
+    expect(retried.statusCode).toBe(202);
+    const after = await waitForJob(retried.json().id, (j) => j.status !== 'queued' && j.status !== 'running');
+    expect(after.sites[0]).toMatchObject({ status: 'failed' });
+    expect(after.sites[0]!.attempts).toBe(0);
+  });
+});
+
+describe('sync jobs and tenants', () => {
+  it("another organization gets 404 for A's job and snapshot, and 422 for A's site ids", async () => {
+    const [job] = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/sync-jobs', headers: owner.headers })
+    ).json().items;
+    const intruder = await signUp(t.app, { organization: 'Intruder' });
+    for (const url of [
+      `/api/v1/sync-jobs/${job.id}`,
+      `/api/v1/sync-jobs/${job.id}/logs`,
+      `/api/v1/sites/${demo.siteIds.google}/snapshot`,
+    ]) {
+      expect((await t.app.inject({ method: 'GET', url, headers: intruder.headers })).statusCode, url).toBe(
+        404,
+      );
+    }
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync-jobs',
+      headers: intruder.headers,
+      payload: { site_ids: [demo.siteIds.google] },
+    });
+    expect(foreign.statusCode).toBe(422);
+    expect(foreign.json().errors).toEqual([
+      { in: 'body', pointer: '/site_ids/0', message: 'is not a site of this organization' },
+    ]);
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/sync-jobs/${job.id}/retry`,
+      headers: intruder.headers,
+    });
+    expect(retry.statusCode).toBe(404);
+  });
+
+  it('lets a viewer read jobs but not run them', async () => {
+    const viewer = await addMember(t.app, owner, 'viewer');
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/sync-jobs', headers: viewer.headers })).statusCode,
+    ).toBe(200);
+    const run = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync-jobs',
+      headers: viewer.headers,
+      payload: {},
+    });
+    expect(run.statusCode).toBe(403);
+  });
+});

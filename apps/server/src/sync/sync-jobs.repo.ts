@@ -1,0 +1,196 @@
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { deliveries, destinationSnapshots, jobLogs, sites, syncJobs } from '../db/schema/index.js';
+import type { DeliveryStatus, JobStatus, JobTrigger, LogLevel } from '../db/schema/sync.js';
+import type { Tx } from '../db/types.js';
+import { cursorKeyOf, keyset } from '../http/pagination.js';
+
+export type SyncJobRow = typeof syncJobs.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type JobLogRow = typeof jobLogs.$inferSelect;
+
+export async function insertSyncJob(
+  tx: Tx,
+  values: {
+    organizationId: string;
+    trigger: JobTrigger;
+    force: boolean;
+    siteIds: string[] | null;
+    createdBy: string | null;
+    apiKeyId: string | null;
+  },
+): Promise<SyncJobRow> {
+  const [row] = await tx.insert(syncJobs).values(values).returning();
+  return row!;
+}
+
+export async function findSyncJob(tx: Tx, id: string, options: { lock?: boolean } = {}) {
+  const query = tx.select().from(syncJobs).where(eq(syncJobs.id, id));
+  const [row] = options.lock ? await query.for('update') : await query;
+  return row;
+}
+
+export function listSyncJobs(tx: Tx, page: { limit: number; cursor?: string }) {
+  const { after, orderBy } = keyset(syncJobs, page.cursor);
+  return tx
+    .select({ row: syncJobs, cursorKey: cursorKeyOf(syncJobs.createdAt) })
+    .from(syncJobs)
+    .where(after)
+    .orderBy(...orderBy)
+    .limit(page.limit + 1);
+}
+
+export async function updateSyncJob(
+  tx: Tx,
+  id: string,
+  values: Partial<Pick<SyncJobRow, 'status' | 'startedAt' | 'completedAt' | 'error'>>,
+): Promise<void> {
+  await tx.update(syncJobs).set(values).where(eq(syncJobs.id, id));
+}
+
+/** The sites a job covers: the ones it names, or every site of the organization. */
+export function sitesOfJob(tx: Tx, siteIds: string[] | null) {
+  return tx
+    .select()
+    .from(sites)
+    .where(siteIds ? inArray(sites.id, siteIds) : undefined)
+    .orderBy(asc(sites.slug));
+}
+
+/** The next version for a site's payload; the row lock also orders concurrent plans for one site. */
+export async function takeNextSiteVersion(tx: Tx, siteId: string): Promise<number> {
+  const [row] = await tx
+    .update(sites)
+    .set({ currentVersion: sql`${sites.currentVersion} + 1` })
+    .where(eq(sites.id, siteId))
+    .returning({ version: sites.currentVersion });
+  return row!.version;
+}
+
+/** A newer payload makes a site's older, not yet sent deliveries pointless: only the newest state matters. */
+export async function supersedePendingDeliveries(tx: Tx, siteId: string): Promise<DeliveryRow[]> {
+  return tx
+    .update(deliveries)
+    .set({ status: 'superseded', completedAt: sql`now()`, updatedAt: sql`now()`, nextAttemptAt: null })
+    .where(and(eq(deliveries.siteId, siteId), eq(deliveries.status, 'pending')))
+    .returning();
+}
+
+export async function insertDelivery(
+  tx: Tx,
+  values: Pick<DeliveryRow, 'organizationId' | 'jobId' | 'siteId' | 'webhookId' | 'status'> &
+    Partial<Pick<DeliveryRow, 'version' | 'payloadHash' | 'itemCount' | 'body' | 'completedAt'>>,
+): Promise<DeliveryRow> {
+  const [row] = await tx.insert(deliveries).values(values).returning();
+  return row!;
+}
+
+/** A delivery with its site, locked: two workers never work on one delivery at once. */
+export async function lockDelivery(tx: Tx, id: string) {
+  const [row] = await tx
+    .select({ delivery: deliveries, site: sites })
+    .from(deliveries)
+    .innerJoin(sites, eq(sites.id, deliveries.siteId))
+    .where(eq(deliveries.id, id))
+    .for('update', { of: deliveries });
+  return row;
+}
+
+export async function updateDelivery(
+  tx: Tx,
+  id: string,
+  values: Partial<
+    Pick<
+      DeliveryRow,
+      'status' | 'attempts' | 'responseCode' | 'latencyMs' | 'error' | 'nextAttemptAt' | 'completedAt'
+    >
+  >,
+): Promise<void> {
+  await tx
+    .update(deliveries)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(eq(deliveries.id, id));
+}
+
+export function listJobSites(tx: Tx, jobId: string) {
+  return tx
+    .select({ delivery: deliveries, siteSlug: sites.slug, siteName: sites.name })
+    .from(deliveries)
+    .innerJoin(sites, eq(sites.id, deliveries.siteId))
+    .where(eq(deliveries.jobId, jobId))
+    .orderBy(asc(sites.slug));
+}
+
+export async function countDeliveriesByStatus(tx: Tx, jobId: string): Promise<Map<DeliveryStatus, number>> {
+  const rows = await tx
+    .select({ status: deliveries.status, count: sql<number>`count(*)::int` })
+    .from(deliveries)
+    .where(eq(deliveries.jobId, jobId))
+    .groupBy(deliveries.status);
+  return new Map(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+export interface NewLog {
+  organizationId: string;
+  jobId: string;
+  siteId?: string | null;
+  level: LogLevel;
+  message: string;
+  metadata?: Record<string, unknown> | null;
+}
+
+export async function insertLogs(tx: Tx, logs: NewLog[]): Promise<void> {
+  if (logs.length > 0) await tx.insert(jobLogs).values(logs);
+}
+
+export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {
+  return tx
+    .select()
+    .from(jobLogs)
+    .where(and(eq(jobLogs.jobId, jobId), gt(jobLogs.id, afterId)))
+    .orderBy(asc(jobLogs.id))
+    .limit(limit);
+}
+
+/** Keeps the newest accepted payload per site; an older version finishing late never overwrites a newer one. */
+export async function upsertSnapshot(
+  tx: Tx,
+  values: typeof destinationSnapshots.$inferInsert & { version: number },
+): Promise<void> {
+  await tx
+    .insert(destinationSnapshots)
+    .values(values)
+    .onConflictDoUpdate({
+      target: destinationSnapshots.siteId,
+      set: {
+        jobId: values.jobId,
+        version: values.version,
+        payload: values.payload,
+        payloadHash: values.payloadHash,
+        itemCount: values.itemCount,
+        receivedAt: sql`now()`,
+      },
+      setWhere: sql`${destinationSnapshots.version} < ${values.version}`,
+    });
+}
+
+export async function findSnapshotBySite(tx: Tx, siteId: string) {
+  const [row] = await tx.select().from(destinationSnapshots).where(eq(destinationSnapshots.siteId, siteId));
+  return row;
+}
+
+export async function recordSiteSync(
+  tx: Tx,
+  siteId: string,
+  values: { status: 'success' | 'failed' | 'up_to_date'; disable?: string },
+): Promise<void> {
+  await tx
+    .update(sites)
+    .set({
+      lastSyncStatus: values.status,
+      lastSyncAt: sql`now()`,
+      ...(values.disable ? { enabled: false, disabledReason: values.disable } : {}),
+    })
+    .where(eq(sites.id, siteId));
+}
+
+export type { JobStatus };
