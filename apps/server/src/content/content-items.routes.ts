@@ -18,7 +18,7 @@ import {
 
 const tags = ['content-items'];
 
-export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db }) => {
+export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, queue }) => {
   app.get(
     '/api/v1/content-items',
     {
@@ -62,14 +62,14 @@ export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app,
         response: { 200: ContentItemSchema },
       },
     },
-    (request) => updateContentItem(db, request.principal!, request.params.id, request.body),
+    (request) => updateContentItem(db, queue, request.principal!, request.params.id, request.body),
   );
 
   app.delete(
     '/api/v1/content-items/:id',
     { config: { access: 'content:write' }, schema: { tags, params: IdParamsSchema } },
     async (request, reply) => {
-      await deleteContentItem(db, request.principal!, request.params.id);
+      await deleteContentItem(db, queue, request.principal!, request.params.id);
       return reply.status(204).send();
     },
   );

@@ -20,6 +20,8 @@ import {
   updateItem,
   type ContentItemRow,
 } from './content-items.repo.js';
+import { concernsSites, schedulePublishSync } from '../sync/publish-trigger.js';
+import type { SyncQueue } from '../sync/sync-jobs.service.js';
 import { validateData } from './data-validator.js';
 import { allowedTransitions, canTransition, lifecycleAction, publishedAtChange } from './lifecycle.js';
 
@@ -108,6 +110,7 @@ export function createContentItem(
 
 export function updateContentItem(
   db: AppDb,
+  queue: SyncQueue,
   principal: Principal,
   id: string,
   input: UpdateContentItemBody,
@@ -148,14 +151,22 @@ export function updateContentItem(
       before,
       after,
     });
+    if (concernsSites(current.status, status)) await schedulePublishSync(tx, queue, principal, id);
     return after;
   });
 }
 
-export function deleteContentItem(db: AppDb, principal: Principal, id: string): Promise<void> {
+export function deleteContentItem(
+  db: AppDb,
+  queue: SyncQueue,
+  principal: Principal,
+  id: string,
+): Promise<void> {
   return withTenant(db, scopeOf(principal), async (tx) => {
     const before = await findItem(tx, id, 'update');
     if (!before) throw notFound('content item');
+    // Before the delete: its mappings, which name the sites to update, go with it.
+    if (concernsSites(before.status, null)) await schedulePublishSync(tx, queue, principal, id);
     await deleteItem(tx, id);
     await recordAudit(tx, principal, {
       action: 'content_item.delete',

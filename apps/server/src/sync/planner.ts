@@ -75,7 +75,7 @@ async function planSite(
   tx: Tx,
   context: {
     site: SiteRow;
-    job: { id: string; organizationId: string; force: boolean; siteIds: string[] | null };
+    job: { id: string; organizationId: string; force: boolean; siteIds: string[] | null; trigger: string };
     startedAt: Date;
     log: (entry: Omit<NewLog, 'organizationId' | 'jobId'>) => void;
     touchedJobs: Set<string>;
@@ -90,7 +90,8 @@ async function planSite(
   };
   if (!site.enabled) {
     const reason = `Site ${site.slug} is disabled${site.disabledReason ? `: ${site.disabledReason}` : ''}.`;
-    if (!job.siteIds) {
+    // Skipped when the job was not aimed at it by name (all sites, or a publish that concerns it too).
+    if (!job.siteIds || job.trigger === 'publish') {
       log({ level: 'info', siteId: site.id, message: `${reason} Skipped.` });
       return null;
     }

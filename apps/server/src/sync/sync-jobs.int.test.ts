@@ -266,3 +266,63 @@ describe('sync jobs and tenants', () => {
     expect(run.statusCode).toBe(403);
   });
 });
+
+describe('publish triggers', () => {
+  async function jobsByTrigger(trigger: string): Promise<SyncJob[]> {
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/sync-jobs?limit=200',
+      headers: owner.headers,
+    });
+    return list.json().items.filter((job: SyncJob) => job.trigger === trigger);
+  }
+
+  const patchItem = (id: string, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'PATCH', url: `/api/v1/content-items/${id}`, headers: owner.headers, payload });
+
+  it('publishing an item syncs the sites that map it, and only those', async () => {
+    receivers.instagram.answer([200]);
+    const before = (await jobsByTrigger('publish')).length;
+    expect((await patchItem(demo.itemIds.D, { status: 'published' })).statusCode).toBe(200);
+
+    const deadline = Date.now() + 10_000;
+    let jobs = await jobsByTrigger('publish');
+    while (jobs.length === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      jobs = await jobsByTrigger('publish');
+    }
+    expect(jobs).toHaveLength(before + 1);
+    const job = await waitForJob(jobs[0]!.id, (j) => ['success', 'partial', 'failed'].includes(j.status));
+    expect(job.sites.map((site) => [site.site_slug, site.status])).toEqual([['instagram', 'success']]);
+    expect(itemIdsIn(receivers.instagram.received.at(-1)!)).toContain(demo.itemIds.D);
+  });
+
+  it('coalesces changes made in quick succession into one job covering all their sites', async () => {
+    receivers.google.answer([200]);
+    receivers.instagram.answer([200]);
+    const before = (await jobsByTrigger('publish')).length;
+    // C goes to Google and Instagram; D to Instagram only.
+    await patchItem(demo.itemIds.C, { title: 'Acme Downtown: open late on Fridays' });
+    await patchItem(demo.itemIds.D, { title: 'Black Friday: early access' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const jobs = await jobsByTrigger('publish');
+    expect(jobs).toHaveLength(before + 1);
+    const job = await waitForJob(jobs[0]!.id, (j) => ['success', 'partial', 'failed'].includes(j.status));
+    expect(job.sites.map((site) => site.site_slug)).toEqual(['google', 'instagram']);
+  });
+
+  it('does not sync for changes to drafts', async () => {
+    const draft = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/content-items/${demo.itemIds.D}`,
+      headers: owner.headers,
+      payload: { status: 'draft' },
+    });
+    expect(draft.statusCode).toBe(200); // unpublishing is itself a change the sites must see
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const afterUnpublish = (await jobsByTrigger('publish')).length;
+    await patchItem(demo.itemIds.D, { title: 'Still a draft' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await jobsByTrigger('publish')).length).toBe(afterUnpublish);
+  });
+});

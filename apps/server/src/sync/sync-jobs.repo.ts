@@ -1,5 +1,12 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { deliveries, destinationSnapshots, jobLogs, sites, syncJobs } from '../db/schema/index.js';
+import { and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import {
+  deliveries,
+  destinationSnapshots,
+  jobLogs,
+  siteItemMappings,
+  sites,
+  syncJobs,
+} from '../db/schema/index.js';
 import type { DeliveryStatus, JobStatus, JobTrigger, LogLevel } from '../db/schema/sync.js';
 import type { Tx } from '../db/types.js';
 import { cursorKeyOf, keyset } from '../http/pagination.js';
@@ -194,3 +201,28 @@ export async function recordSiteSync(
 }
 
 export type { JobStatus };
+
+/** The organization's publish-triggered job still waiting to be planned, locked so merges and planning queue up. */
+export async function findQueuedPublishJob(tx: Tx): Promise<SyncJobRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(syncJobs)
+    .where(and(eq(syncJobs.trigger, 'publish'), eq(syncJobs.status, 'queued')))
+    .orderBy(desc(syncJobs.createdAt))
+    .limit(1)
+    .for('update');
+  return row;
+}
+
+export async function setJobSites(tx: Tx, jobId: string, siteIds: string[]): Promise<void> {
+  await tx.update(syncJobs).set({ siteIds }).where(eq(syncJobs.id, jobId));
+}
+
+/** Sites that receive an item (mapped full or override): the ones a change to it concerns. */
+export async function sitesReceivingItem(tx: Tx, itemId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ siteId: siteItemMappings.siteId })
+    .from(siteItemMappings)
+    .where(and(eq(siteItemMappings.contentItemId, itemId), ne(siteItemMappings.mode, 'block')));
+  return rows.map((row) => row.siteId);
+}

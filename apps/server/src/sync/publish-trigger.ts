@@ -1,0 +1,50 @@
+import type { Principal } from '../auth/principal.js';
+import type { Tx } from '../db/types.js';
+import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
+import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
+import type { SyncQueue } from './sync-jobs.service.js';
+import { findQueuedPublishJob, insertSyncJob, sitesReceivingItem, setJobSites } from './sync-jobs.repo.js';
+
+/** Publishing several items in a row makes one sync: the job waits this long before it is planned. */
+export const PUBLISH_COALESCE_SECONDS = 1;
+
+/**
+ * Schedules a sync of the sites that receive an item, because it was published, changed while published,
+ * unpublished, archived or deleted while published. Runs in the caller's transaction: the job exists only if the
+ * change commits. Changes within the coalescing window join the queued publish job (its site list grows) instead
+ * of creating one job each; the planner locks the same row, so a site added here is either planned or waits for
+ * the next job, never lost.
+ */
+export async function schedulePublishSync(
+  tx: Tx,
+  queue: SyncQueue,
+  principal: Principal,
+  itemId: string,
+): Promise<void> {
+  const siteIds = await sitesReceivingItem(tx, itemId);
+  if (siteIds.length === 0) return;
+  const queued = await findQueuedPublishJob(tx);
+  if (queued) {
+    const merged = [...new Set([...(queued.siteIds ?? []), ...siteIds])];
+    if (merged.length !== (queued.siteIds ?? []).length) await setJobSites(tx, queued.id, merged);
+    return;
+  }
+  const job = await insertSyncJob(tx, {
+    organizationId: principal.orgId,
+    trigger: 'publish',
+    force: false,
+    siteIds,
+    createdBy: principal.userId,
+    apiKeyId: principal.apiKeyId,
+  });
+  await queue.boss.send(QUEUES.plan, { jobId: job.id, orgId: principal.orgId } satisfies PlanJobData, {
+    ...PLAN_JOB_OPTIONS,
+    startAfter: PUBLISH_COALESCE_SECONDS,
+    db: transactionExecutor(tx),
+  });
+}
+
+/** Whether a change to an item concerns the sites: anything that makes it, keeps it or stops it being published. */
+export function concernsSites(before: string | null, after: string | null): boolean {
+  return before === 'published' || after === 'published';
+}
