@@ -2,6 +2,7 @@ import type { Auth } from './auth/better-auth.js';
 import type { Config } from './config.js';
 import type { AppDb } from './db/types.js';
 import type { Keys } from './secret-key.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { SyncQueue } from './sync/sync-jobs.service.js';
 
 /** The side effects routes and services are given (DESIGN §5): real ones in main.ts, real or fake in tests. */
@@ -12,4 +13,5 @@ export interface AppDeps {
   keys: Keys;
   /** The job queue, and a wake-up for this process's sync worker. */
   queue: SyncQueue;
+  metrics: Metrics;
 }

@@ -27,7 +27,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
       secureCookies: config.publicUrl.startsWith('https://'),
       logger,
     });
-    const app = await buildApp({ config, db: database.db, auth, keys, queue: engine.queue }, { logger });
+    const app = await buildApp(
+      { config, db: database.db, auth, keys, queue: engine.queue, metrics: engine.metrics },
+      { logger },
+    );
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { url, database: database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL' },

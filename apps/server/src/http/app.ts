@@ -11,6 +11,7 @@ import { contentItemRoutes } from '../content/content-items.routes.js';
 import { contentTypeRoutes } from '../content/content-types.routes.js';
 import { demoRoutes } from '../demo/demo.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
+import { metricsRoutes } from '../metrics/metrics.routes.js';
 import { invitationRoutes } from '../organizations/invitations.routes.js';
 import { mappingRoutes } from '../mappings/mappings.routes.js';
 import { memberRoutes } from '../organizations/members.routes.js';
@@ -45,6 +46,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await registerOpenApi(app);
 
   await app.register(healthRoutes, deps);
+  await app.register(metricsRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(organizationRoutes, deps);
   await app.register(memberRoutes, deps);

@@ -6,7 +6,12 @@ import type { DeliveryOutcome } from './deliver.js';
 import { finalizeJobIfDone } from './job-finalizer.js';
 import { nextDurableDelay } from './retry-policy.js';
 import { webhookHeaders } from './sign.js';
-import { DELIVER_JOB_OPTIONS, type DeliverJobData, type SyncContext } from './sync-context.js';
+import {
+  DELIVER_JOB_OPTIONS,
+  observeFinishedJob,
+  type DeliverJobData,
+  type SyncContext,
+} from './sync-context.js';
 import {
   insertLogs,
   lockDelivery,
@@ -72,6 +77,8 @@ export async function runDelivery(ctx: SyncContext, data: DeliverJobData): Promi
     },
   );
 
+  ctx.metrics.deliveryLatency.observe(outcome.latencyMs / 1000);
+  ctx.metrics.deliveries.inc({ outcome: outcome.kind });
   await withTenant(ctx.db, { orgId: data.orgId }, (tx) => record(tx, ctx, data, prepared, outcome, log));
 }
 
@@ -182,7 +189,7 @@ async function record(
       }),
     ]);
   }
-  await finalizeJobIfDone(tx, delivery.jobId);
+  observeFinishedJob(ctx, await finalizeJobIfDone(tx, delivery.jobId));
 }
 
 function describe(outcome: DeliveryOutcome): string {

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/types.js';
-import { startJobQueue } from '../queue/job-queue.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { QUEUES, startJobQueue } from '../queue/job-queue.js';
 import { createDeliveryClient } from './deliver.js';
 import type { SyncQueue } from './sync-jobs.service.js';
 import { createSyncWorker, type SyncWorkerOptions } from './worker.js';
 
 export interface SyncEngine {
   queue: SyncQueue;
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -31,13 +33,22 @@ export async function startSyncEngine(
     allowedOrigins: options.config.allowedDestinationOrigins,
     ...options.delivery,
   });
+  const metrics = createMetrics({
+    queueDepth: async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.values(QUEUES).map(async (name) => [name, await boss.getQueueSize(name)] as const),
+        ),
+      ),
+  });
   const worker = createSyncWorker(
-    { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log },
+    { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log, metrics },
     options.workerOptions,
   );
   if (options.worker !== false) worker.start();
   return {
     queue: { boss, wake: worker.wake },
+    metrics,
     stop: async () => {
       await worker.stop();
       await boss.stop({ graceful: false, wait: true });

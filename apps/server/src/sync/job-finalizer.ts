@@ -6,7 +6,10 @@ import { countDeliveriesByStatus, findSyncJob, insertLogs, updateSyncJob } from 
  * Ends a job once none of its deliveries is pending or in progress. The job row is locked first, so two workers
  * finishing its last two deliveries at once cannot both miss (or both write) the ending.
  */
-export async function finalizeJobIfDone(tx: Tx, jobId: string): Promise<JobStatus | null> {
+export async function finalizeJobIfDone(
+  tx: Tx,
+  jobId: string,
+): Promise<{ status: JobStatus; durationSeconds: number } | null> {
   const job = await findSyncJob(tx, jobId, { lock: true });
   if (!job || job.status === 'success' || job.status === 'partial' || job.status === 'failed') return null;
   const counts = await countDeliveriesByStatus(tx, jobId);
@@ -28,5 +31,5 @@ export async function finalizeJobIfDone(tx: Tx, jobId: string): Promise<JobStatu
       metadata: { status, delivered, up_to_date: upToDate, failed, superseded: count('superseded') },
     },
   ]);
-  return status;
+  return { status, durationSeconds: (Date.now() - Date.parse(job.createdAt)) / 1000 };
 }

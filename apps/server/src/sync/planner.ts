@@ -6,6 +6,7 @@ import { hashItems, planSiteItems } from './plan.js';
 import { loadSitePlanInputs } from './plan.repo.js';
 import {
   DELIVER_JOB_OPTIONS,
+  observeFinishedJob,
   type DeliverJobData,
   type PlanJobData,
   type SyncContext,
@@ -62,10 +63,10 @@ export async function planSyncJob(ctx: SyncContext, data: PlanJobData): Promise<
         { db: transactionExecutor(tx) },
       );
     } else {
-      await finalizeJobIfDone(tx, job.id);
+      observeFinishedJob(ctx, await finalizeJobIfDone(tx, job.id));
     }
     // Jobs whose last pending delivery was just superseded may be complete now.
-    for (const otherJob of touchedJobs) await finalizeJobIfDone(tx, otherJob);
+    for (const otherJob of touchedJobs) observeFinishedJob(ctx, await finalizeJobIfDone(tx, otherJob));
     return deliverJobs.length;
   });
   if (queued > 0) ctx.wake();

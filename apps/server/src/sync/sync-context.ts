@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { AppDb } from '../db/types.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { DeliveryClient } from './deliver.js';
 
 /** What the sync engine's handlers need; built once per process (main.ts, the worker command, tests). */
@@ -10,6 +11,7 @@ export interface SyncContext {
   encryptionKey: Buffer;
   delivery: DeliveryClient;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  metrics: Metrics;
   /** Asks this process's worker to fetch now instead of at its next poll. */
   wake(): void;
 }
@@ -28,4 +30,12 @@ export interface DeliverJobData {
   orgId: string;
   /** How many durable retries came before this one (0 = first send). */
   retry: number;
+}
+
+/** Counts a finished job in the metrics (finalizeJobIfDone's answer, when it ended one). */
+export function observeFinishedJob(
+  ctx: Pick<SyncContext, 'metrics'>,
+  finished: { status: string; durationSeconds: number } | null,
+): void {
+  if (finished) ctx.metrics.jobDuration.observe({ status: finished.status }, finished.durationSeconds);
 }

@@ -326,3 +326,19 @@ describe('publish triggers', () => {
     expect((await jobsByTrigger('publish')).length).toBe(afterUnpublish);
   });
 });
+
+describe('GET /metrics', () => {
+  it('exposes delivery outcomes, latency, job durations and queue depth for Prometheus', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const value = (pattern: RegExp) => Number(pattern.exec(response.body)?.[1] ?? NaN);
+    expect(value(/^datasync_deliveries_total\{outcome="success"\} (\d+)/m)).toBeGreaterThanOrEqual(3);
+    expect(value(/^datasync_deliveries_total\{outcome="gone"\} (\d+)/m)).toBe(1);
+    expect(value(/^datasync_delivery_latency_seconds_count (\d+)/m)).toBeGreaterThanOrEqual(3);
+    expect(
+      value(/^datasync_sync_job_duration_seconds_count\{status="success"\} (\d+)/m),
+    ).toBeGreaterThanOrEqual(1);
+    expect(response.body).toMatch(/^datasync_queue_depth\{queue="sync-deliver"\} \d+/m);
+  });
+});

@@ -22,6 +22,10 @@ export interface TestAppOptions {
   worker?: boolean;
   /** Delivery client settings, e.g. short timeouts and quick-retry delays for tests. */
   delivery?: Parameters<typeof startSyncEngine>[1]['delivery'];
+  /** Use this database (the caller opened it and closes it) instead of a fresh one. */
+  database?: Database;
+  /** Derive the keys from this SECRET_KEY (shared with `datasync` child processes) instead of a random one. */
+  secretKey?: string;
 }
 
 const silentLog = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
@@ -31,12 +35,12 @@ export async function createTestApp(
   configOverrides: Partial<Config> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'test', PUBLIC_URL: TEST_PUBLIC_URL, LOGIN_RATE_LIMIT: '1000' }),
     ...configOverrides,
   };
-  const keys = deriveKeys(randomBytes(32).toString('base64url'));
+  const keys = deriveKeys(options.secretKey ?? randomBytes(32).toString('base64url'));
   const auth = createAuth({
     db: database.db,
     secret: keys.auth,
@@ -51,7 +55,7 @@ export async function createTestApp(
     workerOptions: { pollMs: 100 },
     delivery: options.delivery,
   });
-  const deps: AppDeps = { config, db: database.db, auth, keys, queue: engine.queue };
+  const deps: AppDeps = { config, db: database.db, auth, keys, queue: engine.queue, metrics: engine.metrics };
   const app = await buildApp(deps);
   await app.ready();
   return {
@@ -61,7 +65,7 @@ export async function createTestApp(
     close: async () => {
       await app.close();
       await engine.stop();
-      await database.close();
+      if (!options.database) await database.close();
     },
   };
 }

@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What operators scrape at /metrics. One registry per process (tests build several apps, each its own). */
+export interface Metrics {
+  registry: Registry;
+  deliveries: Counter<'outcome'>;
+  deliveryLatency: Histogram;
+  jobDuration: Histogram<'status'>;
+}
+
+export function createMetrics(options: { queueDepth?: () => Promise<Record<string, number>> } = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'datasync_process_' });
+  const deliveries = new Counter({
+    name: 'datasync_deliveries_total',
+    help: 'Webhook deliveries by outcome (success, retry, failed, gone, blocked), one per deliver() call.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const deliveryLatency = new Histogram({
+    name: 'datasync_delivery_latency_seconds',
+    help: 'Latency of the last HTTP attempt of each delivery.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'datasync_sync_job_duration_seconds',
+    help: 'From job creation to its final status, by that status.',
+    labelNames: ['status'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  if (options.queueDepth) {
+    const read = options.queueDepth;
+    new Gauge({
+      name: 'datasync_queue_depth',
+      help: 'Jobs waiting in each queue (queued or waiting for a retry).',
+      labelNames: ['queue'],
+      registers: [registry],
+      async collect() {
+        for (const [queue, depth] of Object.entries(await read())) this.set({ queue }, depth);
+      },
+    });
+  }
+  return { registry, deliveries, deliveryLatency, jobDuration };
+}
