@@ -22,6 +22,8 @@ import {
 } from './content-items.repo.js';
 import { concernsSites, schedulePublishSync } from '../sync/publish-trigger.js';
 import type { SyncQueue } from '../sync/sync-jobs.service.js';
+import { listMappings } from '../mappings/mappings.repo.js';
+import { mergeOverrides } from '../sync/merge-overrides.js';
 import { validateData } from './data-validator.js';
 import { allowedTransitions, canTransition, lifecycleAction, publishedAtChange } from './lifecycle.js';
 
@@ -79,6 +81,31 @@ function assertDataFits(type: ContentTypeRow, data: unknown): void {
   }
 }
 
+/**
+ * A site with an `override` mapping receives the data with its overrides merged in; that too must satisfy the
+ * schema, or a change to the base data would send the site content its schema forbids.
+ */
+async function assertOverridesStillFit(
+  tx: Tx,
+  itemId: string,
+  type: ContentTypeRow,
+  data: unknown,
+): Promise<void> {
+  const overrides = (await listMappings(tx, { contentItemId: itemId })).filter((m) => m.mode === 'override');
+  const errors = overrides.flatMap((mapping) =>
+    validateData(type.schema, mergeOverrides(data, mapping.overrides), '/data').map((error) => ({
+      ...error,
+      message: `${error.message} (with the overrides of site ${mapping.siteId})`,
+    })),
+  );
+  if (errors.length > 0) {
+    throw unprocessable(
+      'With the overrides of a site mapped to it, the item would no longer satisfy its schema.',
+      errors,
+    );
+  }
+}
+
 export function createContentItem(
   db: AppDb,
   principal: Principal,
@@ -132,6 +159,7 @@ export function updateContentItem(
     if (typeChanges || input.data !== undefined) {
       const type = await typeForItem(tx, input.content_type_id ?? current.contentTypeId);
       assertDataFits(type, input.data ?? current.data);
+      await assertOverridesStillFit(tx, id, type, input.data ?? current.data);
       typeSlug = type.slug;
     }
     const row = await updateItem(tx, id, {

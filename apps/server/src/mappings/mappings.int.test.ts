@@ -202,3 +202,55 @@ describe('tenant isolation', () => {
     expect(still?.n).toBe(1);
   });
 });
+
+describe('overrides stay valid when the item changes', () => {
+  it('refuses an item change that would make a site’s merged data break the schema (422)', async () => {
+    const type = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/content-types',
+      headers: owner.headers,
+      payload: {
+        name: 'Compact',
+        slug: 'compact',
+        schema: {
+          type: 'object',
+          maxProperties: 2,
+          properties: { a: { type: 'string' }, b: { type: 'string' }, c: { type: 'string' } },
+        },
+      },
+    });
+    expect(type.statusCode).toBe(201);
+    const item = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/content-items',
+      headers: owner.headers,
+      payload: { title: 'Compact item', content_type_id: type.json().id, data: { a: 'x' } },
+    });
+    expect(item.statusCode).toBe(201);
+    const mapped = await put(owner.headers, {
+      site_id: demo.siteIds.google,
+      content_item_id: item.json().id,
+      mode: 'override',
+      overrides: { b: 'google' },
+    });
+    expect(mapped.statusCode).toBe(201);
+
+    // {a, c} is valid on its own, but Google would receive {a, b, c}: three properties.
+    const change = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/content-items/${item.json().id}`,
+      headers: owner.headers,
+      payload: { data: { a: 'x', c: 'y' } },
+    });
+    expect(change.statusCode).toBe(422);
+    expect(change.json().errors[0]).toMatchObject({ pointer: '/data' });
+    expect(change.json().errors[0].message).toContain(demo.siteIds.google);
+    const fine = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/content-items/${item.json().id}`,
+      headers: owner.headers,
+      payload: { data: { a: 'changed' } },
+    });
+    expect(fine.statusCode).toBe(200);
+  });
+});
