@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
-import { contentItems, contentTypes } from '../db/schema/index.js';
+import { contentItems, contentTypes, siteItemMappings } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
 
 export type ContentTypeRow = typeof contentTypes.$inferSelect;
@@ -68,4 +68,20 @@ export async function* itemsOfType(tx: Tx, typeId: string, batchSize = 500): Asy
     if (batch.length < batchSize) return;
     after = batch.at(-1)!.id;
   }
+}
+
+/** The `override` mappings of a type's items with the item data: what sites receive must satisfy the schema too. */
+export function overridesOfType(tx: Tx, typeId: string) {
+  return tx
+    .select({
+      id: contentItems.id,
+      title: contentItems.title,
+      data: contentItems.data,
+      siteId: siteItemMappings.siteId,
+      overrides: siteItemMappings.overrides,
+    })
+    .from(siteItemMappings)
+    .innerJoin(contentItems, eq(contentItems.id, siteItemMappings.contentItemId))
+    .where(and(eq(contentItems.contentTypeId, typeId), eq(siteItemMappings.mode, 'override')))
+    .orderBy(asc(contentItems.id), asc(siteItemMappings.siteId));
 }

@@ -1,6 +1,7 @@
 import type {
   ContentType,
   CreateContentTypeBody,
+  InvalidParam,
   OffendingItem,
   UpdateContentTypeBody,
 } from '@datasync/contracts';
@@ -17,9 +18,11 @@ import {
   insertType,
   itemsOfType,
   listTypes,
+  overridesOfType,
   updateType,
   type ContentTypeRow,
 } from './content-types.repo.js';
+import { mergeOverrides } from '../sync/merge-overrides.js';
 import { assertValidContentSchema, validateData } from './data-validator.js';
 
 /** How many offending items a refused schema change lists; the detail gives the full count. */
@@ -83,9 +86,7 @@ export function createContentType(
 async function assertItemsStillValid(tx: Tx, typeId: string, schema: Record<string, unknown>): Promise<void> {
   const offenders: OffendingItem[] = [];
   let total = 0;
-  for await (const item of itemsOfType(tx, typeId)) {
-    const errors = validateData(schema, item.data, '/data');
-    if (errors.length === 0) continue;
+  const offend = (item: { id: string; title: string }, errors: InvalidParam[]) => {
     total += 1;
     if (offenders.length < MAX_LISTED_OFFENDERS) {
       offenders.push({
@@ -93,6 +94,23 @@ async function assertItemsStillValid(tx: Tx, typeId: string, schema: Record<stri
         title: item.title,
         errors: errors.map(({ pointer, message }) => ({ pointer, message })),
       });
+    }
+  };
+  for await (const item of itemsOfType(tx, typeId)) {
+    const errors = validateData(schema, item.data, '/data');
+    if (errors.length > 0) offend(item, errors);
+  }
+  // What override-mapped sites receive (data + overrides) must satisfy the new schema too.
+  for (const mapped of await overridesOfType(tx, typeId)) {
+    const errors = validateData(schema, mergeOverrides(mapped.data, mapped.overrides), '/data');
+    if (errors.length > 0) {
+      offend(
+        mapped,
+        errors.map((error) => ({
+          ...error,
+          message: `${error.message} (with the overrides of site ${mapped.siteId})`,
+        })),
+      );
     }
   }
   if (total === 0) return;

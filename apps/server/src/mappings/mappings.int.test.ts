@@ -254,3 +254,26 @@ describe('overrides stay valid when the item changes', () => {
     expect(fine.statusCode).toBe(200);
   });
 });
+
+describe('overrides stay valid when the schema changes', () => {
+  it('refuses a schema change that a site’s overrides would break, naming the item and site', async () => {
+    const bannerType = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/content-types', headers: owner.headers })
+    )
+      .json()
+      .find((type: { slug: string }) => type.slug === 'offer_banner');
+    // Facebook's override of B sets badge "bestseller"; a schema without that badge value breaks only Facebook's copy.
+    const schema = structuredClone(bannerType.schema);
+    schema.properties.badge.enum = ['new', 'limited'];
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/content-types/${bannerType.id}`,
+      headers: owner.headers,
+      payload: { schema },
+    });
+    expect(response.statusCode).toBe(409);
+    const offenders = response.json().items as { id: string; errors: { message: string }[] }[];
+    expect(offenders.map((item) => item.id)).toEqual([demo.itemIds.B]);
+    expect(offenders[0]!.errors[0]!.message).toContain(demo.siteIds.facebook);
+  });
+});
