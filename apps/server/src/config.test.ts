@@ -76,6 +76,12 @@ describe('loadConfig', () => {
         .allowedDestinationOrigins,
     ).toEqual(['https://hooks.internal', 'http://10.0.0.5:8080']);
     expect(loadConfig({ ALLOWED_DESTINATION_ORIGINS: 'none' }).allowedDestinationOrigins).toEqual([]);
+    // Production allows no private destination unless told to.
+    expect(loadConfig({ NODE_ENV: 'production' }).allowedDestinationOrigins).toEqual([]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', ALLOWED_DESTINATION_ORIGINS: 'http://10.0.0.5:8080' })
+        .allowedDestinationOrigins,
+    ).toEqual(['http://10.0.0.5:8080']);
     for (const bad of ['ftp://files.local', 'http://x.local/path', 'http://user:pw@x.local', 'not a url']) {
       expect(() => loadConfig({ ALLOWED_DESTINATION_ORIGINS: bad }), bad).toThrow(
         /ALLOWED_DESTINATION_ORIGINS/,

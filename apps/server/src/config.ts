@@ -88,10 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (candidate.PUBLIC_URL && !URL.canParse(candidate.PUBLIC_URL))
     problems.push('PUBLIC_URL: is not a valid URL');
-  // Unset: the demo landing pages on this machine, which a private-address guard would otherwise refuse.
+  // Unset: in development and tests, the demo landing pages on this machine, which the private-address guard would
+  // otherwise refuse; in production, nothing (a loopback exception there is a hole, not a convenience).
   const origins = parseOrigins(
     candidate.ALLOWED_DESTINATION_ORIGINS ??
-      `http://127.0.0.1:${candidate.LANDING_PORT},http://localhost:${candidate.LANDING_PORT}`,
+      (candidate.NODE_ENV === 'production'
+        ? 'none'
+        : `http://127.0.0.1:${candidate.LANDING_PORT},http://localhost:${candidate.LANDING_PORT}`),
   );
   if (typeof origins === 'string' && candidate.ALLOWED_DESTINATION_ORIGINS !== undefined)
     problems.push(`ALLOWED_DESTINATION_ORIGINS: ${origins}`);
