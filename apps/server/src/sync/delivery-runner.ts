@@ -14,6 +14,7 @@ import {
 } from './sync-context.js';
 import {
   insertLogs,
+  lastSuccessAt,
   lockDelivery,
   recordSiteSync,
   updateDelivery,
@@ -25,6 +26,7 @@ import {
 interface Prepared {
   delivery: DeliveryRow;
   siteSlug: string;
+  siteCreatedAt: string;
   url: string;
   secrets: string[];
 }
@@ -96,6 +98,7 @@ async function claim(tx: Tx, ctx: SyncContext, data: DeliverJobData): Promise<Pr
   return {
     delivery: row.delivery,
     siteSlug: row.site.slug,
+    siteCreatedAt: row.site.createdAt,
     url: row.site.destinationUrl,
     secrets: activeSigningSecrets(row.site, ctx.encryptionKey),
   };
@@ -178,7 +181,10 @@ async function record(
       ]);
       return;
     }
-    const disable = outcome.kind === 'gone' ? 'The receiver answered 410 Gone.' : undefined;
+    const disable =
+      outcome.kind === 'gone'
+        ? 'The receiver answered 410 Gone.'
+        : await failingForDays(tx, prepared.siteCreatedAt, delivery.siteId);
     await updateDelivery(tx, delivery.id, { ...common, status: 'failed', completedAt: now });
     await recordSiteSync(tx, delivery.siteId, { status: 'failed', disable });
     await insertLogs(tx, [
@@ -190,6 +196,16 @@ async function record(
     ]);
   }
   observeFinishedJob(ctx, await finalizeJobIfDone(tx, delivery.jobId));
+}
+
+/** Like Standard Webhooks senders, stop calling an endpoint that has accepted nothing for days. */
+export const DISABLE_AFTER_FAILING_DAYS = 5;
+
+async function failingForDays(tx: Tx, siteCreatedAt: string, siteId: string): Promise<string | undefined> {
+  const since = (await lastSuccessAt(tx, siteId)) ?? siteCreatedAt;
+  const days = (Date.now() - Date.parse(since)) / 86_400_000;
+  if (days < DISABLE_AFTER_FAILING_DAYS) return undefined;
+  return `No delivery accepted for ${Math.floor(days)} days.`;
 }
 
 function describe(outcome: DeliveryOutcome): string {

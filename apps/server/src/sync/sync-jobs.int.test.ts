@@ -219,6 +219,56 @@ describe('a manual sync of the demo', () => {
   });
 });
 
+describe('a site that keeps failing', () => {
+  it('is refused by the SSRF guard at delivery time, and disabled once it has accepted nothing for days', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sites',
+      headers: owner.headers,
+      payload: { name: 'Old broken site', slug: 'old-broken', destination_url: receivers.google.url },
+    });
+    expect(created.statusCode).toBe(201);
+    const siteId = created.json().id;
+    // Behind the API's back, as if DNS or an old row now pointed at a private address, and the site is 10 days old.
+    await t.database.exec(
+      `UPDATE sites SET destination_url = 'http://127.0.0.1:9/hook', created_at = now() - interval '10 days'
+        WHERE id = '${siteId}'`,
+    );
+    const job = await runSync({ site_ids: [siteId] });
+    expect(job.status).toBe('failed');
+    expect(job.sites[0]).toMatchObject({ status: 'failed', response_code: null });
+    expect(job.sites[0]!.error).toMatch(/127\.0\.0\.1|private|loopback|blocked|allowed/i);
+    const site = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sites/${siteId}`,
+      headers: owner.headers,
+    });
+    expect(site.json()).toMatchObject({
+      enabled: false,
+      disabled_reason: 'No delivery accepted for 10 days.',
+    });
+  });
+
+  it('stays enabled after a failure when it accepted a delivery recently', async () => {
+    const job = await runSync({ force: true, site_ids: [demo.siteIds.google] });
+    expect(job.status).toBe('success');
+    await t.database.exec(
+      `UPDATE sites SET destination_url = 'http://127.0.0.1:9/hook' WHERE id = '${demo.siteIds.google}'`,
+    );
+    const failed = await runSync({ force: true, site_ids: [demo.siteIds.google] });
+    expect(failed.status).toBe('failed');
+    const site = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sites/${demo.siteIds.google}`,
+      headers: owner.headers,
+    });
+    expect(site.json()).toMatchObject({ enabled: true });
+    await t.database.exec(
+      `UPDATE sites SET destination_url = '${receivers.google.url}' WHERE id = '${demo.siteIds.google}'`,
+    );
+  });
+});
+
 describe('sync jobs and tenants', () => {
   it("another organization gets 404 for A's job and snapshot, and 422 for A's site ids", async () => {
     const [job] = (

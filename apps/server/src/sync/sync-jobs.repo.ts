@@ -226,3 +226,12 @@ export async function sitesReceivingItem(tx: Tx, itemId: string): Promise<string
     .where(and(eq(siteItemMappings.contentItemId, itemId), ne(siteItemMappings.mode, 'block')));
   return rows.map((row) => row.siteId);
 }
+
+/** When the site last accepted a delivery, or null if it never has. */
+export async function lastSuccessAt(tx: Tx, siteId: string): Promise<string | null> {
+  const [row] = await tx
+    .select({ at: sql<string | null>`max(${deliveries.completedAt})` })
+    .from(deliveries)
+    .where(and(eq(deliveries.siteId, siteId), eq(deliveries.status, 'success')));
+  return row?.at ? new Date(row.at).toISOString() : null;
+}
