@@ -194,6 +194,32 @@ describe('a manual sync of the demo', () => {
     expect(done.sites[0]).toMatchObject({ status: 'success', attempts: 4 });
   }, 30_000);
 
+  it('supersedes a version waiting for a retry with a newer one: only the newest state is sent', async () => {
+    receivers.instagram.answer([503, 503, 503, 200]);
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync-jobs',
+      headers: owner.headers,
+      payload: { force: true, site_ids: [demo.siteIds.instagram] },
+    });
+    const waiting = await waitForJob(first.json().id, (job) => job.sites[0]?.next_attempt_at != null);
+    const oldVersion = waiting.sites[0]!.version!;
+    const seenBefore = receivers.instagram.received.length;
+
+    const newer = await runSync({ force: true, site_ids: [demo.siteIds.instagram] });
+    expect(newer.sites[0]).toMatchObject({ status: 'success', version: oldVersion + 1 });
+    const old = await waitForJob(first.json().id, (job) => job.status !== 'running');
+    expect(old.sites[0]).toMatchObject({ status: 'superseded', version: oldVersion });
+    expect(old.status).toBe('success');
+
+    // The old version's durable retry, when due, sends nothing.
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    const versionsSent = receivers.instagram.received
+      .slice(seenBefore)
+      .map((r) => (JSON.parse(r.body) as { data: { version: number } }).data.version);
+    expect(versionsSent).toEqual([oldVersion + 1]);
+  }, 30_000);
+
   it('disables a site that answers 410 Gone and reports the job as failed', async () => {
     receivers.facebook.answer([410]);
     const job = await runSync({ force: true, site_ids: [demo.siteIds.facebook] });
