@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
-import { openTestDatabase, testDatabaseKind } from '../../test/support/test-database.js';
+import { openTestDatabase, testDatabaseKind, type TestDatabase } from '../../test/support/test-database.js';
+import { openPostgres } from '../db/postgres.js';
 import { withTenant } from '../db/tenant.js';
 import type { Database } from '../db/types.js';
 import { QUEUES, startJobQueue, transactionExecutor } from './job-queue.js';
@@ -67,6 +68,21 @@ describe('the job queue (pg-boss 10 on this database)', () => {
     expect(seen).toHaveLength(50);
     expect(new Set(seen).size).toBe(50);
   });
+
+  it.skipIf(testDatabaseKind() !== 'postgres')(
+    'starts in several processes at once on a fresh database (schema and grant races are retried)',
+    async () => {
+      const fresh = await openTestDatabase();
+      const pools = await Promise.all([1, 2, 3, 4].map(() => openPostgres((fresh as TestDatabase).url!, 2)));
+      try {
+        const bosses = await Promise.all(pools.map((pool) => startJobQueue(pool, () => {})));
+        await Promise.all(bosses.map((started) => started.stop({ graceful: false, wait: true })));
+      } finally {
+        await Promise.all(pools.map((pool) => pool.close()));
+        await fresh.close();
+      }
+    },
+  );
 
   it(`starts again on the same database (${testDatabaseKind()}) without error`, async () => {
     const second = await startJobQueue(database, (error) => {

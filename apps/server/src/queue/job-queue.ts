@@ -18,22 +18,38 @@ export const QUEUE_SCHEMA = 'pgboss';
  * in the same transaction as the rows it is about (see `transactionExecutor`).
  */
 export async function startJobQueue(database: Database, onError: (error: Error) => void): Promise<PgBoss> {
-  const boss = new PgBoss({
-    db: { executeSql: (text, values) => database.executeSql(text, values) as Promise<{ rows: never[] }> },
-    schema: QUEUE_SCHEMA,
-    // No cron schedules; maintenance (expiry, archiving) runs in every process, guarded by pg-boss's own locks.
-    schedule: false,
-  });
-  boss.on('error', onError);
-  await boss.start();
-  for (const name of Object.values(QUEUES)) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name).catch(ignoreIfCreatedConcurrently);
+  // Processes starting together on a fresh database race to create pg-boss's schema and queues, and concurrent
+  // GRANTs collide ("tuple concurrently updated"): the loser waits a moment and tries again; all of it is idempotent.
+  for (let attempt = 1; ; attempt += 1) {
+    const boss = new PgBoss({
+      db: { executeSql: (text, values) => database.executeSql(text, values) as Promise<{ rows: never[] }> },
+      schema: QUEUE_SCHEMA,
+      // No cron schedules; maintenance (expiry, archiving) runs in every process, guarded by pg-boss's own locks.
+      schedule: false,
+    });
+    boss.on('error', onError);
+    try {
+      await boss.start();
+      for (const name of Object.values(QUEUES)) {
+        if (!(await boss.getQueue(name))) await boss.createQueue(name).catch(ignoreIfCreatedConcurrently);
+      }
+      await database.exec(
+        `GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO ${APP_ROLE};
+         GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO ${APP_ROLE};`,
+      );
+      return boss;
+    } catch (error) {
+      await boss.stop({ graceful: false, wait: true }).catch(() => {});
+      if (attempt >= 5 || !isStartRace(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 400));
+    }
   }
-  await database.exec(
-    `GRANT USAGE ON SCHEMA ${QUEUE_SCHEMA} TO ${APP_ROLE};
-     GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ${QUEUE_SCHEMA} TO ${APP_ROLE};`,
+}
+
+function isStartRace(error: unknown): boolean {
+  return /duplicate key|already exists|deadlock detected|tuple concurrently updated/i.test(
+    String((error as Error)?.message),
   );
-  return boss;
 }
 
 function ignoreIfCreatedConcurrently(error: unknown): void {

@@ -245,6 +245,36 @@ describe('a manual sync of the demo', () => {
   });
 });
 
+describe('many sites in one job', () => {
+  it('delivers each of 40 sites exactly once, concurrently, without deadlocks or duplicate sends', async () => {
+    receivers.google.answer([200]);
+    const siteIds: string[] = [];
+    for (let n = 0; n < 40; n += 1) {
+      const site = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sites',
+        headers: owner.headers,
+        payload: { name: `Fan-out ${n}`, slug: `fan-out-${n}`, destination_url: receivers.google.url },
+      });
+      siteIds.push(site.json().id);
+      await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/mappings',
+        headers: owner.headers,
+        payload: { site_id: site.json().id, content_item_id: demo.itemIds.A, mode: 'full' },
+      });
+    }
+    const before = receivers.google.received.length;
+    const job = await runSync({ site_ids: siteIds });
+    expect(job.status).toBe('success');
+    expect(job.sites.every((site) => site.status === 'success' && site.attempts === 1)).toBe(true);
+    const sent = receivers.google.received
+      .slice(before)
+      .map((r) => (JSON.parse(r.body) as { data: { site: { id: string } } }).data.site.id);
+    expect(sent.sort()).toEqual([...siteIds].sort());
+  });
+});
+
 describe('a site that keeps failing', () => {
   it('is refused by the SSRF guard at delivery time, and disabled once it has accepted nothing for days', async () => {
     const created = await t.app.inject({

@@ -30,9 +30,14 @@ export async function insertSyncJob(
   return row!;
 }
 
+/**
+ * `lock` takes FOR NO KEY UPDATE, not FOR UPDATE: every delivery and snapshot row written for the job holds a
+ * KEY SHARE lock on it through its foreign key, which FOR UPDATE would wait for, so two workers each holding one
+ * and wanting the other's deadlocked (seen on PostgreSQL with concurrent deliveries of one job).
+ */
 export async function findSyncJob(tx: Tx, id: string, options: { lock?: boolean } = {}) {
   const query = tx.select().from(syncJobs).where(eq(syncJobs.id, id));
-  const [row] = options.lock ? await query.for('update') : await query;
+  const [row] = options.lock ? await query.for('no key update') : await query;
   return row;
 }
 
@@ -98,7 +103,7 @@ export async function lockDelivery(tx: Tx, id: string) {
     .from(deliveries)
     .innerJoin(sites, eq(sites.id, deliveries.siteId))
     .where(eq(deliveries.id, id))
-    .for('update', { of: deliveries });
+    .for('no key update', { of: deliveries });
   return row;
 }
 
@@ -210,7 +215,7 @@ export async function findQueuedPublishJob(tx: Tx): Promise<SyncJobRow | undefin
     .where(and(eq(syncJobs.trigger, 'publish'), eq(syncJobs.status, 'queued')))
     .orderBy(desc(syncJobs.createdAt))
     .limit(1)
-    .for('update');
+    .for('no key update');
   return row;
 }
 

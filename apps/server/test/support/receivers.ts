@@ -33,6 +33,11 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's port: tells connections (and, through /proc, client processes) apart. */
+  remotePort: number;
+  /** `performance.now()` when the request arrived and when its response closed (null while still open). */
+  startedAt: number;
+  endedAt: number | null;
 }
 
 /** A single reply for every request; a list used in order, its last entry repeating; or a function. */
@@ -99,22 +104,27 @@ export async function startReceiver(script: Script = {}, options: ReceiverOption
   let connections = 0;
 
   const handle: RequestListener = async (req, res) => {
+    const request: ReceivedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: '',
+      remotePort: req.socket.remotePort ?? 0,
+      startedAt: performance.now(),
+      endedAt: null,
+    };
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     res.on('close', () => {
       inFlight--;
       if (!res.writableFinished) cutShort++;
+      request.endedAt = performance.now();
     });
     res.on('error', () => {}); // a client that hangs up mid-response is one of the staged cases
 
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request: ReceivedRequest = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      headers: req.headers,
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
+    request.body = Buffer.concat(chunks).toString('utf8');
     const reply = replyFor(script, request, requests.length);
     requests.push(request);
 

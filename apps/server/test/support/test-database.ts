@@ -19,11 +19,14 @@ function databaseUrl(base: string, name: string): string {
   return url.toString();
 }
 
+/** A test database; on PostgreSQL also its connection URL, for other processes (the `datasync` CLI) to share it. */
+export type TestDatabase = Database & { readonly url?: string };
+
 /**
  * A fresh, migrated database of its own for one test file: PGlite in memory loaded from the migrated dump, or a
  * PostgreSQL database copied from the migrated template. `close()` also drops the PostgreSQL database.
  */
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase(): Promise<TestDatabase> {
   if (testDatabaseKind() === 'pglite') {
     const dump = await readFile(inject('pgliteDumpPath'));
     return openPglite({ loadDataDir: new Blob([dump]) });
@@ -38,9 +41,11 @@ export async function openTestDatabase(): Promise<Database> {
   } finally {
     await admin.end();
   }
-  const database = await openPostgres(databaseUrl(serverUrl, name), 5);
+  const url = databaseUrl(serverUrl, name);
+  const database = await openPostgres(url, 5);
   return {
     ...database,
+    url,
     close: async () => {
       await database.close();
       const dropper = new pg.Client({ connectionString: serverUrl });
