@@ -26,6 +26,9 @@ export async function startJobQueue(database: Database, onError: (error: Error) 
       schema: QUEUE_SCHEMA,
       // No cron schedules; maintenance (expiry, archiving) runs in every process, guarded by pg-boss's own locks.
       schedule: false,
+      // Expiry hands a dead worker's jobs to another; checked every 30 s rather than pg-boss's default 2 min, so a
+      // crash costs at most the job's expireInSeconds plus 30 s.
+      maintenanceIntervalSeconds: 30,
     });
     boss.on('error', onError);
     try {
