@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { createAuth } from '../../apps/server/src/auth/better-auth.js';
+import { loadConfig, type Config } from '../../apps/server/src/config.js';
+import type { Database } from '../../apps/server/src/db/types.js';
+import { buildApp, type App } from '../../apps/server/src/http/app.js';
+import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
+import { startSyncEngine } from '../../apps/server/src/sync/engine.js';
+
+export interface BenchApp {
+  app: App;
+  keys: Keys;
+  /** The arguments of every error the engine logged (a healthy run has none). */
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real service in this process, wired as main.ts wires it (sync engine with its production defaults: worker
+ * on, 64 deliveries in flight, 64 connections per origin, the real quick-retry schedule), minus `listen`: requests
+ * go through `app.inject`. The only change to the defaults: the receiver's origin passes the SSRF guard.
+ */
+export async function startBenchApp(database: Database, receiverOrigin: string): Promise<BenchApp> {
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://datasync.bench', LOGIN_RATE_LIMIT: '1000' }),
+    allowedDestinationOrigins: [receiverOrigin],
+  };
+  const keys = deriveKeys(randomBytes(32).toString('base64url'));
+  const errors: unknown[] = [];
+  const log = {
+    info: () => {},
+    warn: () => {},
+    // Kept for the run's notes (grouped by message); printed here only by their first line, the first few.
+    error: (...args: unknown[]) => {
+      errors.push(args);
+      if (errors.length <= 3) {
+        const first = args[0] as { err?: { message?: string } } | undefined;
+        const message = String(first?.err?.message ?? args.at(-1)).split('\n')[0];
+        console.error(`[engine error] ${String(args.at(-1))}: ${message}`);
+      }
+    },
+  };
+  const engine = await startSyncEngine(database, { config, encryptionKey: keys.encryption, log });
+  const auth = createAuth({
+    db: database.db,
+    secret: keys.auth,
+    publicUrl: config.publicUrl,
+    secureCookies: false,
+  });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    auth,
+    keys,
+    queue: engine.queue,
+    metrics: engine.metrics,
+  });
+  await app.ready();
+  return {
+    app,
+    keys,
+    errors,
+    close: async () => {
+      await app.close();
+      await engine.stop();
+    },
+  };
+}

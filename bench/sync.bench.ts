@@ -1,0 +1,193 @@
+// `npm run bench`: DataSync's sync figures against the machine's own ceiling. See docs/benchmarks.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { measureDeliveryClient } from './lib/delivery-client.js';
+import { runDatabaseInChild } from './lib/database-child.js';
+import { postgresServerUrl, type DatabaseKind } from './lib/databases.js';
+import { measureRawCeiling, type RawRun } from './lib/raw-ceiling.js';
+import { startReceiverProcess } from './lib/receiver-process.js';
+import { judge, markdownTable, notesOf, textTable, type FigureResult } from './lib/report.js';
+import { serverPackageVersion } from './lib/server-undici.js';
+import { summarize } from './lib/stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    db: { type: 'string', default: 'all' },
+    only: { type: 'string', default: 'raw,client,demo,sites' },
+    sites: { type: 'string', default: '1000' },
+    'raw-requests': { type: 'string' },
+    markdown: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench -- [options]
+  --runs N            measured runs per figure (default 5; 3 with --quick), after one uncounted warm-up run
+  --quick             fewer runs and raw requests, for a quick look
+  --db pglite|postgres|all   which databases (PostgreSQL needs BENCH_DATABASE_URL or DATABASE_URL)
+  --only LIST         figures to run: raw,client,demo,sites (default all)
+  --sites N           sites in the fan-out sync (default 1000)
+  --raw-requests N    requests per raw-ceiling run (default 5000; 2000 with --quick)
+  --markdown          also print the table as Markdown`);
+  process.exit(0);
+}
+
+const runs = Number(args.runs ?? (args.quick ? 3 : 5));
+const rawRequests = Number(args['raw-requests'] ?? (args.quick ? 2000 : 5000));
+const siteCount = Number(args.sites);
+const only = new Set(args.only.split(','));
+const unknown = [...only].filter((name) => !['raw', 'client', 'demo', 'sites'].includes(name));
+if (
+  !(runs >= 1 && rawRequests >= 1 && siteCount >= 1) ||
+  unknown.length > 0 ||
+  !['pglite', 'postgres', 'all'].includes(args.db)
+) {
+  console.error('Bad options (see --help).');
+  process.exit(2);
+}
+const CONNECTIONS = 64;
+const BODY_BYTES = 16 * 1024;
+const progress = (message: string) => process.stderr.write(`· ${message}\n`);
+
+const receiver = await startReceiverProcess();
+const results: FigureResult[] = [];
+const setup: Record<string, unknown> = {};
+const startedAt = new Date();
+
+async function repeat<T>(label: string, run: () => Promise<T>): Promise<{ first: T; measured: T[] }> {
+  progress(`${label}: warm-up`);
+  const first = await run();
+  const measured: T[] = [];
+  for (let index = 0; index < runs; index++) {
+    progress(`${label}: run ${index + 1}/${runs}`);
+    measured.push(await run());
+  }
+  return { first, measured };
+}
+
+function throughputFigure(
+  figure: string,
+  { first, measured }: { first: RawRun; measured: RawRun[] },
+): FigureResult {
+  const failures = [first, ...measured].reduce((sum, run) => sum + run.failures, 0);
+  if (failures > 0) throw new Error(`${figure}: ${failures} request(s) failed`);
+  return {
+    figure,
+    database: '—',
+    unit: 'req/s',
+    summary: summarize(measured.map((run) => run.perSecond)),
+    first: first.perSecond,
+    goal: null,
+    pass: null,
+    ratioToRaw: null,
+    details: { requests: rawRequests, connections: CONNECTIONS, bodyBytes: BODY_BYTES },
+  };
+}
+
+let rawMedian: number | null = null;
+try {
+  const url = `${receiver.origin}/raw`;
+  if (only.has('raw')) {
+    const raw = throughputFigure(
+      `Raw ceiling: undici → node:http, 16 KB signed POSTs`,
+      await repeat('raw ceiling', () =>
+        measureRawCeiling({ url, requests: rawRequests, connections: CONNECTIONS, bodyBytes: BODY_BYTES }),
+      ),
+    );
+    rawMedian = raw.summary.median;
+    results.push(raw);
+  }
+  if (only.has('client')) {
+    const client = throughputFigure(
+      'Delivery client only (deliver.ts, no database)',
+      await repeat('delivery client', () =>
+        measureDeliveryClient({
+          origin: receiver.origin,
+          requests: rawRequests,
+          concurrency: CONNECTIONS,
+          bodyBytes: BODY_BYTES,
+        }),
+      ),
+    );
+    client.ratioToRaw = rawMedian ? client.summary.median / rawMedian : null;
+    results.push(client);
+  }
+
+  const serverUrl = postgresServerUrl();
+  const kinds = (args.db === 'all' ? ['pglite', 'postgres'] : [args.db]).filter(
+    (kind) => kind === 'pglite' || serverUrl,
+  );
+  if (args.db === 'postgres' && !serverUrl)
+    throw new Error('--db postgres needs BENCH_DATABASE_URL or DATABASE_URL');
+  const databaseFigures = only.has('demo') || only.has('sites');
+  if (databaseFigures && !serverUrl && args.db === 'all') {
+    progress('PostgreSQL skipped: set BENCH_DATABASE_URL or DATABASE_URL to include it');
+  }
+  for (const kind of databaseFigures ? kinds : []) {
+    const answer = await runDatabaseInChild({
+      kind: kind as DatabaseKind,
+      serverUrl,
+      receiverOrigin: receiver.origin,
+      runs,
+      siteCount,
+      only: [...only],
+      rawMedian,
+    });
+    setup[kind] = answer.setup;
+    results.push(...answer.results);
+  }
+} finally {
+  await receiver.stop();
+}
+
+for (const result of results) result.pass = judge(result);
+
+const report = {
+  startedAt: startedAt.toISOString(),
+  durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+  machine: {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.type()} ${os.release()}`,
+    node: process.version,
+  },
+  versions: {
+    undici: serverPackageVersion('undici'),
+    pglite: serverPackageVersion('@electric-sql/pglite'),
+    pgBoss: serverPackageVersion('pg-boss'),
+  },
+  options: { runs, rawRequests, siteCount, connections: CONNECTIONS, bodyBytes: BODY_BYTES },
+  setup,
+  results,
+};
+const file = new URL(`results/sync-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+await mkdir(new URL('results/', import.meta.url), { recursive: true });
+await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+
+console.log(
+  `\nDataSync sync bench — ${report.machine.nproc} cores (${report.machine.cpu}), Node ${process.version}, ` +
+    `median of ${runs} runs after one warm-up (shown as "1st run")\n`,
+);
+console.log(textTable(results));
+const notes = notesOf(results);
+if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
+for (const result of results) {
+  const details = result.details as
+    { medianTimeline?: Record<string, number | null>; medianLoopStallMs?: number } | undefined;
+  if (!details?.medianTimeline) continue;
+  const parts = Object.entries(details.medianTimeline).map(
+    ([key, value]) => `${key} ${value === null ? '—' : value.toFixed(0)}`,
+  );
+  console.log(
+    `\n${result.figure} [${result.database}]\n  median ms after the POST: ${parts.join(', ')}` +
+      `\n  longest event-loop stall (median of runs): ${details.medianLoopStallMs?.toFixed(0)} ms`,
+  );
+}
+for (const [kind, info] of Object.entries(setup)) console.log(`\nSet-up on ${kind}: ${JSON.stringify(info)}`);
+if (args.markdown) console.log(`\n${markdownTable(results)}`);
+console.log(`\nWritten: ${file.pathname}`);
