@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
+import { apiClient } from '../../test/support/api.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 
@@ -13,14 +14,7 @@ let banner: { id: string; slug: string };
 let page: { id: string; slug: string };
 let theirType: { id: string };
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-const api = (method: Method, url: string, who: SignedInUser, payload?: unknown) =>
-  t.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: who.headers,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+const api = apiClient(() => t.app);
 
 const bannerSchema = {
   type: 'object',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
+import { apiClient } from '../../test/support/api.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 
@@ -18,14 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-const api = (method: Method, url: string, who: SignedInUser, payload?: unknown) =>
-  t.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: who.headers,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+const api = apiClient(() => t.app);
 
 const bannerSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
