@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { contentItems, contentTypes, sites } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
+import { insertType } from '../content/content-types.repo.js';
 
 // Find-or-create look-ups by the demo's natural keys (slugs, titles), so loading it twice changes nothing.
 
@@ -13,8 +14,7 @@ export async function findOrCreateContentType(
     .from(contentTypes)
     .where(eq(contentTypes.slug, values.slug));
   if (existing) return { id: existing.id, created: false };
-  const [row] = await tx.insert(contentTypes).values(values).returning({ id: contentTypes.id });
-  return { id: row!.id, created: true };
+  return { id: (await insertType(tx, values)).id, created: true };
 }
 
 export async function findOrCreateItem(
@@ -45,19 +45,4 @@ export async function findOrCreateItem(
 export async function findSiteIdBySlug(tx: Tx, slug: string): Promise<string | undefined> {
   const [row] = await tx.select({ id: sites.id }).from(sites).where(eq(sites.slug, slug));
   return row?.id;
-}
-
-export async function insertSite(
-  tx: Tx,
-  values: {
-    organizationId: string;
-    slug: string;
-    name: string;
-    destinationUrl: string;
-    publicUrl: string;
-    signingSecretEncrypted: string;
-  },
-): Promise<string> {
-  const [row] = await tx.insert(sites).values(values).returning({ id: sites.id });
-  return row!.id;
 }

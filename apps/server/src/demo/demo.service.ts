@@ -9,6 +9,7 @@ import type { AppDb } from '../db/types.js';
 import { upsertMapping } from '../mappings/mappings.repo.js';
 import { renameOrganization } from '../organizations/organizations.repo.js';
 import { generateSigningSecret } from '../sites/site-secrets.js';
+import { insertSite } from '../sites/sites.repo.js';
 import {
   DEMO_CONTENT_TYPES,
   DEMO_ITEMS,
@@ -17,7 +18,7 @@ import {
   DEMO_SITES,
   type DemoItemKey,
 } from './demo-content.js';
-import { findOrCreateContentType, findOrCreateItem, findSiteIdBySlug, insertSite } from './demo.repo.js';
+import { findOrCreateContentType, findOrCreateItem, findSiteIdBySlug } from './demo.repo.js';
 
 /** Where the demo landing pages listen: this service's public host, on LANDING_PORT. */
 export function landingBaseUrl(config: Pick<Config, 'publicUrl' | 'landingPort'>): string {
@@ -76,14 +77,14 @@ export function loadDemo(
       let signingSecret: string | undefined;
       if (!id) {
         signingSecret = generateSigningSecret();
-        id = await insertSite(tx, {
+        ({ id } = await insertSite(tx, {
           organizationId: orgId,
           slug: site.slug,
           name: site.name,
           destinationUrl: `${landing}/${site.slug}/webhook`,
           publicUrl: `${landing}/${site.slug}`,
           signingSecretEncrypted: encryptSecret(options.encryptionKey, signingSecret),
-        });
+        }));
         created.sites += 1;
       }
       siteResults.push({

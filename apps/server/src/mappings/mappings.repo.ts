@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { contentItems, contentTypes, siteItemMappings, sites } from '../db/schema/index.js';
+import { contentItems, contentTypes, siteItemMappings } from '../db/schema/index.js';
 import type { MappingMode } from '../db/schema/sites.js';
 import type { Tx } from '../db/types.js';
 
@@ -31,11 +31,6 @@ export async function findMapping(
     .from(siteItemMappings)
     .where(and(eq(siteItemMappings.siteId, siteId), eq(siteItemMappings.contentItemId, contentItemId)));
   return row;
-}
-
-export async function siteExists(tx: Tx, siteId: string): Promise<boolean> {
-  const [row] = await tx.select({ id: sites.id }).from(sites).where(eq(sites.id, siteId));
-  return row !== undefined;
 }
 
 /** The item with its type's schema, for validating overrides against it. */

@@ -6,13 +6,13 @@ import { validateData } from '../content/data-validator.js';
 import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 import { badRequest, notFound, unprocessable } from '../http/problem.js';
+import { findSite } from '../sites/sites.repo.js';
 import { mergeOverrides } from '../sync/merge-overrides.js';
 import {
   deleteMapping,
   findItemWithSchema,
   findMapping,
   listMappings,
-  siteExists,
   upsertMapping,
   type MappingRow,
 } from './mappings.repo.js';
@@ -57,7 +57,7 @@ export function putMapping(
   }
   return withTenant(db, scopeOf(principal), async (tx) => {
     const missing: InvalidParam[] = [];
-    if (!(await siteExists(tx, input.site_id))) {
+    if (!(await findSite(tx, input.site_id))) {
       missing.push({ in: 'body', pointer: '/site_id', message: 'is not a site of this organization' });
     }
     const item = await findItemWithSchema(tx, input.content_item_id);

@@ -1,16 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm';
-import {
-  contentItems,
-  contentTypes,
-  destinationSnapshots,
-  siteItemMappings,
-  sites,
-} from '../db/schema/index.js';
+import { contentItems, contentTypes, siteItemMappings } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
 import type { PlanItem, PlanMapping } from './plan.js';
-
-export type SiteRow = typeof sites.$inferSelect;
-export type SnapshotRow = typeof destinationSnapshots.$inferSelect;
 
 /**
  * The plan's inputs for one site: the items it maps (not blocked) with their mappings. Drafts and archived items
@@ -39,14 +30,4 @@ export async function loadSitePlanInputs(
     items: rows.map(({ mode: _mode, overrides: _overrides, ...item }) => item),
     mappings: rows.map((row) => ({ contentItemId: row.id, mode: row.mode, overrides: row.overrides })),
   };
-}
-
-export async function findSite(tx: Tx, siteId: string): Promise<SiteRow | undefined> {
-  const [row] = await tx.select().from(sites).where(eq(sites.id, siteId));
-  return row;
-}
-
-export async function findSnapshot(tx: Tx, siteId: string): Promise<SnapshotRow | undefined> {
-  const [row] = await tx.select().from(destinationSnapshots).where(eq(destinationSnapshots.siteId, siteId));
-  return row;
 }

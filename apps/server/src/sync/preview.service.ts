@@ -4,7 +4,9 @@ import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 import { notFound } from '../http/problem.js';
 import { diffItems, hashItems, planSiteItems } from './plan.js';
-import { findSite, findSnapshot, loadSitePlanInputs } from './plan.repo.js';
+import { findSite } from '../sites/sites.repo.js';
+import { loadSitePlanInputs } from './plan.repo.js';
+import { findSnapshotBySite } from './sync-jobs.repo.js';
 
 /** The items of a stored snapshot: the webhook body it recorded carries them at data.items. */
 function snapshotItems(payload: unknown): PayloadItem[] {
@@ -20,7 +22,7 @@ export function previewSite(db: AppDb, principal: Principal, siteId: string): Pr
     const { items, mappings } = await loadSitePlanInputs(tx, siteId);
     const planned = planSiteItems(items, mappings);
     const hash = hashItems(planned);
-    const snapshot = await findSnapshot(tx, siteId);
+    const snapshot = await findSnapshotBySite(tx, siteId);
     return {
       site: { id: site.id, slug: site.slug, name: site.name },
       items: planned,

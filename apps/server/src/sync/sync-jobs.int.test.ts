@@ -1,53 +1,30 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { SyncJob } from '@datasync/contracts';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from '../../test/support/demo.js';
+import { startReceiver, type ReceivedRequest } from '../../test/support/receivers.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 
 // Real sync jobs: the worker in this process delivers over real HTTP to receivers on 127.0.0.1.
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+type Received = ReceivedRequest;
 
-/** A receiver whose answers are scripted per request (status codes in order; the last one repeats). */
-function startReceiver() {
-  const received: Received[] = [];
-  let script: number[] = [200];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body });
-      const status = script.length > 1 ? script.shift()! : script[0]!;
-      response.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-    });
+/** A receiver whose status codes a test sets as it goes (used in order; the last one repeats). */
+async function startScriptedReceiver() {
+  let statuses = [200];
+  const receiver = await startReceiver(() => ({
+    status: statuses.length > 1 ? statuses.shift()! : statuses[0]!,
+  }));
+  return Object.assign(receiver, {
+    received: receiver.requests,
+    answer: (next: number[]) => {
+      statuses = [...next];
+    },
   });
-  return new Promise<{
-    url: string;
-    origin: string;
-    received: Received[];
-    answer(statuses: number[]): void;
-    close(): Promise<void>;
-  }>((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve({
-        url: `${origin}/webhook`,
-        origin,
-        received,
-        answer: (statuses) => (script = [...statuses]),
-        close: () => new Promise((done) => server.close(() => done())),
-      });
-    }),
-  );
 }
 
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+type Receiver = Awaited<ReturnType<typeof startScriptedReceiver>>;
 const SITES = ['facebook', 'google', 'instagram'] as const;
 
 let t: TestApp;
@@ -56,7 +33,7 @@ let demo: Awaited<ReturnType<typeof loadDemoData>>;
 const receivers = {} as Record<(typeof SITES)[number], Receiver>;
 
 beforeAll(async () => {
-  for (const site of SITES) receivers[site] = await startReceiver();
+  for (const site of SITES) receivers[site] = await startScriptedReceiver();
   t = await createTestApp(
     { allowedDestinationOrigins: SITES.map((site) => receivers[site].origin) },
     { worker: true, delivery: { quickRetryDelaysMs: [10, 20], timeoutMs: 2_000 } },
