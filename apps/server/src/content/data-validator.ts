@@ -3,14 +3,8 @@ import type { InvalidParam } from '@datasync/contracts';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
 import { HttpProblem } from '../http/problem.js';
-import {
-  escapePointer,
-  findSubschema,
-  isPlainObject,
-  jsonIssue,
-  subschemas,
-  type SchemaIssue,
-} from './schema-walk.js';
+import { escapePointer, isPlainObject } from '../lib/json.js';
+import { findSubschema, jsonIssue, subschemas, type SchemaIssue } from './schema-walk.js';
 import { findRefCycle } from './ref-cycles.js';
 import { checkUiHints } from './ui-hints.js';
 import { uniqueItemsKeyword } from './unique-items.js';

@@ -1,4 +1,5 @@
-import { escapePointer, isPlainObject, subschemas } from './schema-walk.js';
+import { escapePointer, isPlainObject } from '../lib/json.js';
+import { subschemas } from './schema-walk.js';
 
 // Keywords that apply a subschema to the same value (not to a property or item of it).
 const IN_PLACE_LISTS = ['allOf', 'anyOf', 'oneOf'];

@@ -4,23 +4,7 @@ export interface SchemaIssue {
   message: string;
 }
 
-/** One segment of a JSON Pointer (RFC 6901): `~` and `/` are escaped. */
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// PostgreSQL cannot store U+0000 in text or jsonb, and jsonb refuses an unpaired surrogate escape ("\ud800"),
-// which is how JSON.stringify writes one: either would fail the INSERT, so it is refused up front.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function unstorable(text: string): string | null {
-  if (text.includes('\u0000')) return 'must not contain the character U+0000';
-  return LONE_SURROGATE.test(text) ? 'must not contain an unpaired surrogate' : null;
-}
+import { escapePointer, isPlainObject, unstorableTextReason } from '../lib/json.js';
 
 /**
  * The first reason `value` cannot be checked or stored as jsonb: a container nested more than `maxDepth` deep
@@ -32,7 +16,7 @@ export function jsonIssue(value: unknown, maxDepth: number): SchemaIssue | null 
   while (stack.length > 0) {
     const [node, pointer, depth] = stack.pop()!;
     if (typeof node === 'string') {
-      const message = unstorable(node);
+      const message = unstorableTextReason(node);
       if (message) return { pointer, message };
       continue;
     }
@@ -42,7 +26,7 @@ export function jsonIssue(value: unknown, maxDepth: number): SchemaIssue | null 
     for (let i = entries.length - 1; i >= 0; i -= 1) {
       const [key, child] = entries[i]!;
       const at = `${pointer}/${escapePointer(key)}`;
-      const keyMessage = Array.isArray(node) ? null : unstorable(key);
+      const keyMessage = Array.isArray(node) ? null : unstorableTextReason(key);
       if (keyMessage) return { pointer: at, message: `name ${keyMessage}` };
       stack.push([child, at, depth + 1]);
     }

@@ -1,4 +1,5 @@
-import { escapePointer, isPlainObject, type SchemaIssue } from './schema-walk.js';
+import { escapePointer, isPlainObject } from '../lib/json.js';
+import type { SchemaIssue } from './schema-walk.js';
 
 /** The field kinds of the form editor (docs/content-schemas.md says which standard keywords each one needs). */
 export const UI_WIDGETS = [

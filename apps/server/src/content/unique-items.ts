@@ -1,5 +1,5 @@
 import type { FuncKeywordDefinition } from 'ajv/dist/2020.js';
-import { isPlainObject } from './schema-walk.js';
+import { isPlainObject } from '../lib/json.js';
 
 /** JSON text with object keys sorted: two JSON values are equal exactly when their canonical texts are. */
 function canonical(value: unknown): string {

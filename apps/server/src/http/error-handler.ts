@@ -2,6 +2,7 @@ import type { InvalidParam, Problem } from '@datasync/contracts';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
+import { escapePointer } from '../lib/json.js';
 
 type AjvError = NonNullable<FastifyError['validation']>[number];
 type RequestPart = InvalidParam['in'];
@@ -10,7 +11,7 @@ type RequestPart = InvalidParam['in'];
 function pointerOf(error: AjvError): string {
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const child = params.missingProperty ?? params.additionalProperty;
-  const escaped = child?.replace(/~/g, '~0').replace(/\//g, '~1');
+  const escaped = child === undefined ? undefined : escapePointer(child);
   return escaped === undefined ? error.instancePath : `${error.instancePath}/${escaped}`;
 }
 

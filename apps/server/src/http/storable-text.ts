@@ -1,13 +1,10 @@
 import type { InvalidParam } from '@datasync/contracts';
 import type { FastifyInstance } from 'fastify';
+import { escapePointer, unstorableTextReason } from '../lib/json.js';
 import { HttpProblem } from './problem.js';
 
 // PostgreSQL text and jsonb cannot hold U+0000, and an unpaired UTF-16 surrogate is not valid UTF-8: either one in
 // a request used to reach the database and come back as a 500. One check for every route, before validation.
-// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** JSON pointers of every string (value or key) in `value` that PostgreSQL cannot store; iterative, so depth-safe. */
 export function findUnstorableText(value: unknown): string[] {
@@ -16,13 +13,13 @@ export function findUnstorableText(value: unknown): string[] {
   while (pending.length > 0 && found.length < 20) {
     const [current, pointer] = pending.pop()!;
     if (typeof current === 'string') {
-      if (UNSTORABLE.test(current)) found.push(pointer);
+      if (unstorableTextReason(current)) found.push(pointer);
     } else if (Array.isArray(current)) {
       current.forEach((element, index) => pending.push([element, `${pointer}/${index}`]));
     } else if (current && typeof current === 'object') {
       for (const [key, element] of Object.entries(current)) {
         const child = `${pointer}/${escapePointer(key)}`;
-        if (UNSTORABLE.test(key)) found.push(child);
+        if (unstorableTextReason(key)) found.push(child);
         pending.push([element, child]);
       }
     }

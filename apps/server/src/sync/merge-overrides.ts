@@ -1,6 +1,4 @@
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from '../lib/json.js';
 
 /**
  * Applies a site's overrides to an item's data as a JSON Merge Patch (RFC 7396): objects merge key by key, `null`
