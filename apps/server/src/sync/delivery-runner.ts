@@ -139,6 +139,7 @@ async function record(
     await insertLogs(tx, [
       log({
         level: 'info',
+        siteStatus: 'success',
         message: `${siteSlug}: version ${delivery.version} delivered (${outcome.status} in ${Math.round(outcome.latencyMs)} ms).`,
         metadata: {
           version: delivery.version,
@@ -170,6 +171,7 @@ async function record(
       await insertLogs(tx, [
         log({
           level: 'warn',
+          siteStatus: 'pending',
           message: `${siteSlug}: version ${delivery.version} not accepted (${describe(outcome)}); durable retry ${data.retry + 1} in ${formatDelay(delayMs)}.`,
           metadata: {
             status: outcome.status,
@@ -190,6 +192,7 @@ async function record(
     await insertLogs(tx, [
       log({
         level: 'error',
+        siteStatus: 'failed',
         message: `${siteSlug}: version ${delivery.version} failed (${describe(outcome)})${disable ? '; site disabled' : ''}.`,
         metadata: { status: outcome.status, error: outcome.error, attempts },
       }),

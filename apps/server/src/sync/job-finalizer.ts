@@ -27,6 +27,7 @@ export async function finalizeJobIfDone(
       organizationId: job.organizationId,
       jobId,
       level: status === 'success' ? 'info' : 'error',
+      jobStatus: status,
       message: `Sync ${status}: ${delivered} delivered, ${upToDate} up to date, ${failed} failed.`,
       metadata: { status, delivered, up_to_date: upToDate, failed, superseded: count('superseded') },
     },

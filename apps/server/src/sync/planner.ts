@@ -42,7 +42,11 @@ export async function planSyncJob(ctx: SyncContext, data: PlanJobData): Promise<
     const logs: NewLog[] = [];
     const log = (entry: Omit<NewLog, 'organizationId' | 'jobId'>) =>
       logs.push({ organizationId: data.orgId, jobId: job.id, ...entry });
-    log({ level: 'info', message: `Sync started (${job.trigger}) for ${sites.length} site(s).` });
+    log({
+      level: 'info',
+      jobStatus: 'running',
+      message: `Sync started (${job.trigger}) for ${sites.length} site(s).`,
+    });
 
     const deliverJobs: DeliverJobData[] = [];
     const touchedJobs = new Set<string>();
@@ -97,7 +101,7 @@ async function planSite(
       return null;
     }
     await insertDelivery(tx, { ...base, status: 'failed', completedAt: new Date().toISOString() });
-    log({ level: 'error', siteId: site.id, message: reason });
+    log({ level: 'error', siteId: site.id, siteStatus: 'failed', message: reason });
     return null;
   }
 
@@ -118,6 +122,7 @@ async function planSite(
     log({
       level: 'info',
       siteId: site.id,
+      siteStatus: 'up_to_date',
       message: `${site.slug}: up to date (version ${snapshot.version}).`,
     });
     return null;
@@ -128,6 +133,7 @@ async function planSite(
     log({
       level: 'info',
       siteId: site.id,
+      siteStatus: 'superseded',
       message: `${site.slug}: version ${superseded.version} superseded by this sync.`,
     });
   }
@@ -150,6 +156,7 @@ async function planSite(
   log({
     level: 'info',
     siteId: site.id,
+    siteStatus: 'pending',
     message: `${site.slug}: version ${version} queued (${planned.length} item(s), ${Buffer.byteLength(body)} bytes).`,
     metadata: {
       version,

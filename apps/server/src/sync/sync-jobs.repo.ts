@@ -148,6 +148,10 @@ export interface NewLog {
   level: LogLevel;
   message: string;
   metadata?: Record<string, unknown> | null;
+  /** The site's delivery status this line reports, if it reports one (becomes a live `site` event). */
+  siteStatus?: DeliveryStatus | null;
+  /** The job's status this line reports, if it reports one (becomes a live `job` event). */
+  jobStatus?: JobStatus | null;
 }
 
 export async function insertLogs(tx: Tx, logs: NewLog[]): Promise<void> {

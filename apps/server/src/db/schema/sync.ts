@@ -52,6 +52,10 @@ export const jobLogs = pgTable('job_logs', {
   level: text('level').$type<LogLevel>().notNull(),
   message: text('message').notNull(),
   metadata: jsonb('metadata').$type<Record<string, unknown>>(),
+  /** Set when the line reports a site's new delivery status (migration 0002): a `site` event on the stream. */
+  siteStatus: text('site_status').$type<DeliveryStatus>(),
+  /** Set when the line reports the job's new status: a `job` event on the stream. */
+  jobStatus: text('job_status').$type<JobStatus>(),
   createdAt: createdAt(),
 });
 
