@@ -1,0 +1,112 @@
+import { createKeyedQueue } from './keyed-queue.js';
+import { parsePayload } from './parse-payload.js';
+import { problem, success, tooLarge } from './problem.js';
+import type {
+  ContentSyncedEvent,
+  ReceiverOptions,
+  ReceiverRequest,
+  ReceiverResponse,
+  ReceiverStore,
+  SiteRecord,
+} from './types.js';
+import { verifySignature, webhookFor } from './verify-signature.js';
+
+export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+const DEFAULT_REMEMBERED_IDS = 100;
+
+export interface WebhookReceiver {
+  readonly maxBodyBytes: number;
+  /** Verifies, validates and applies one delivery; never throws (a failing store is a 500 answer). */
+  receive(request: ReceiverRequest): Promise<ReceiverResponse>;
+  /** The 413 answer, for adapters that stop reading an over-long body before calling `receive`. */
+  tooLarge(): ReceiverResponse;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export function createReceiver(options: ReceiverOptions): WebhookReceiver {
+  const toleranceSeconds = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const now = options.now ?? Date.now;
+  const remember = options.rememberWebhookIds ?? DEFAULT_REMEMBERED_IDS;
+  const perSite = createKeyedQueue();
+  // A typo in a fixed secret should stop the start-up, not turn every delivery into a 500.
+  if (typeof options.secrets !== 'function') options.secrets.forEach(webhookFor);
+
+  const currentSecrets = async () =>
+    typeof options.secrets === 'function' ? await options.secrets() : options.secrets;
+
+  async function receive(request: ReceiverRequest): Promise<ReceiverResponse> {
+    const size = (typeof request.body === 'string' ? encoder.encode(request.body) : request.body).byteLength;
+    if (size > maxBodyBytes) return tooLarge(maxBodyBytes);
+    const text = typeof request.body === 'string' ? request.body : decoder.decode(request.body);
+
+    // Authenticity first: an unsigned body is not worth parsing, and its shape is nobody's business.
+    const verification = verifySignature({
+      headers: request.headers,
+      body: text,
+      secrets: await currentSecrets(),
+      toleranceSeconds,
+      nowMs: now(),
+    });
+    if (!verification.ok) return problem(401, 'unauthorized', 'invalid-signature', verification.reason);
+
+    const parsed = parsePayload(text);
+    if (!parsed.ok) {
+      return problem(400, 'malformed', 'validation-error', 'The webhook body is invalid.', {
+        errors: parsed.errors,
+      });
+    }
+    const event = parsed.event;
+    return perSite(event.data.site.id, () => apply(options.store, event, verification.webhookId));
+  }
+
+  async function apply(store: ReceiverStore, event: ContentSyncedEvent, webhookId: string) {
+    const siteId = event.data.site.id;
+    const version = event.data.version;
+    try {
+      const stored = await store.read(siteId);
+      if (stored?.appliedWebhookIds.includes(webhookId)) {
+        return {
+          ...success('already_applied', { site_id: siteId, version: stored.version }),
+          record: stored,
+        };
+      }
+      if (stored && version <= stored.version) {
+        return problem(
+          409,
+          'stale',
+          'stale-version',
+          `Version ${version} is not newer than the stored version ${stored.version}; content never goes back.`,
+          { stored_version: stored.version },
+        );
+      }
+      const record: SiteRecord = {
+        siteId,
+        version,
+        webhookId,
+        appliedWebhookIds: [...(stored?.appliedWebhookIds ?? []), webhookId].slice(-remember),
+        appliedAt: new Date(now()).toISOString(),
+        event,
+      };
+      await store.write(record);
+      return { ...success('applied', { site_id: siteId, version }), record };
+    } catch {
+      // Nothing was applied (writes are atomic), so the sender may safely retry.
+      return problem(500, 'store_failed', 'store-failed', 'The payload could not be stored; retry later.');
+    }
+  }
+
+  async function receiveSafely(request: ReceiverRequest): Promise<ReceiverResponse> {
+    try {
+      return await receive(request);
+    } catch (error) {
+      // Only configuration faults reach here (an undecodable secret from a secrets function).
+      return problem(500, 'receiver_error', 'receiver-error', (error as Error).message);
+    }
+  }
+
+  return { maxBodyBytes, receive: receiveSafely, tooLarge: () => tooLarge(maxBodyBytes) };
+}
