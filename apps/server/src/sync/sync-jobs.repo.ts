@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ne, sql } from 'drizzle-orm';
 import {
   deliveries,
   destinationSnapshots,
@@ -8,6 +8,7 @@ import {
   syncJobs,
 } from '../db/schema/index.js';
 import type { DeliveryStatus, JobStatus, JobTrigger, LogLevel } from '../db/schema/sync.js';
+import { uuidArray } from '../db/sql-arrays.js';
 import type { Tx } from '../db/types.js';
 import { cursorKeyOf, keyset } from '../http/pagination.js';
 
@@ -64,36 +65,8 @@ export function sitesOfJob(tx: Tx, siteIds: string[] | null) {
   return tx
     .select()
     .from(sites)
-    .where(siteIds ? inArray(sites.id, siteIds) : undefined)
+    .where(siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined)
     .orderBy(asc(sites.slug));
-}
-
-/** The next version for a site's payload; the row lock also orders concurrent plans for one site. */
-export async function takeNextSiteVersion(tx: Tx, siteId: string): Promise<number> {
-  const [row] = await tx
-    .update(sites)
-    .set({ currentVersion: sql`${sites.currentVersion} + 1` })
-    .where(eq(sites.id, siteId))
-    .returning({ version: sites.currentVersion });
-  return row!.version;
-}
-
-/** A newer payload makes a site's older, not yet sent deliveries pointless: only the newest state matters. */
-export async function supersedePendingDeliveries(tx: Tx, siteId: string): Promise<DeliveryRow[]> {
-  return tx
-    .update(deliveries)
-    .set({ status: 'superseded', completedAt: sql`now()`, updatedAt: sql`now()`, nextAttemptAt: null })
-    .where(and(eq(deliveries.siteId, siteId), eq(deliveries.status, 'pending')))
-    .returning();
-}
-
-export async function insertDelivery(
-  tx: Tx,
-  values: Pick<DeliveryRow, 'organizationId' | 'jobId' | 'siteId' | 'webhookId' | 'status'> &
-    Partial<Pick<DeliveryRow, 'version' | 'payloadHash' | 'itemCount' | 'body' | 'completedAt'>>,
-): Promise<DeliveryRow> {
-  const [row] = await tx.insert(deliveries).values(values).returning();
-  return row!;
 }
 
 /** A delivery with its site, locked: two workers never work on one delivery at once. */
@@ -154,8 +127,30 @@ export interface NewLog {
   jobStatus?: JobStatus | null;
 }
 
+/**
+ * Log ids come from an identity sequence at insert time, but transactions commit in their own order: without a
+ * lock, a transaction holding id 7 could commit after another's id 8, and a live stream that had resumed "after 8"
+ * would never see 7. So the jobs' rows are locked first (FOR NO KEY UPDATE, as finalizeJobIfDone locks them,
+ * held to commit): a second writer of the same job waits until the first commits, and only then draws its ids.
+ * Each job's log therefore becomes visible in id order (GET /api/v1/sync-jobs/:id/events relies on it).
+ * Ascending id order is the one lock order every writer uses, so two writers of several jobs cannot deadlock.
+ * Every job_logs insert must go through here. Two statements whatever the number of lines.
+ */
 export async function insertLogs(tx: Tx, logs: NewLog[]): Promise<void> {
-  if (logs.length > 0) await tx.insert(jobLogs).values(logs);
+  if (logs.length === 0) return;
+  const jobIds = [...new Set(logs.map((log) => log.jobId))];
+  await tx
+    .select({ id: syncJobs.id })
+    .from(syncJobs)
+    .where(
+      sql`${syncJobs.id} IN (${sql.join(
+        jobIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    )
+    .orderBy(asc(syncJobs.id))
+    .for('no key update');
+  await tx.insert(jobLogs).values(logs);
 }
 
 export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {
@@ -167,46 +162,9 @@ export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {
     .limit(limit);
 }
 
-/** Keeps the newest accepted payload per site; an older version finishing late never overwrites a newer one. */
-export async function upsertSnapshot(
-  tx: Tx,
-  values: typeof destinationSnapshots.$inferInsert & { version: number },
-): Promise<void> {
-  await tx
-    .insert(destinationSnapshots)
-    .values(values)
-    .onConflictDoUpdate({
-      target: destinationSnapshots.siteId,
-      set: {
-        jobId: values.jobId,
-        version: values.version,
-        payload: values.payload,
-        payloadHash: values.payloadHash,
-        itemCount: values.itemCount,
-        receivedAt: sql`now()`,
-      },
-      setWhere: sql`${destinationSnapshots.version} < ${values.version}`,
-    });
-}
-
 export async function findSnapshotBySite(tx: Tx, siteId: string) {
   const [row] = await tx.select().from(destinationSnapshots).where(eq(destinationSnapshots.siteId, siteId));
   return row;
-}
-
-export async function recordSiteSync(
-  tx: Tx,
-  siteId: string,
-  values: { status: 'success' | 'failed' | 'up_to_date'; disable?: string },
-): Promise<void> {
-  await tx
-    .update(sites)
-    .set({
-      lastSyncStatus: values.status,
-      lastSyncAt: sql`now()`,
-      ...(values.disable ? { enabled: false, disabledReason: values.disable } : {}),
-    })
-    .where(eq(sites.id, siteId));
 }
 
 export type { JobStatus };

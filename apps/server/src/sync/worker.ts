@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import { QUEUES } from '../queue/job-queue.js';
-import { runDelivery } from './delivery-runner.js';
+import { runDeliveryBatch } from './delivery-batch.js';
+import { createOutcomeRecorder } from './outcome-recorder.js';
 import { planSyncJob } from './planner.js';
 import type { DeliverJobData, PlanJobData, SyncContext } from './sync-context.js';
 
@@ -43,6 +44,7 @@ export function createSyncWorker(
     wakeSleeper?.();
   };
   const context: SyncContext = { ...base, wake };
+  const recorder = createOutcomeRecorder(context);
 
   async function sleep(): Promise<void> {
     if (wakeRequested) {
@@ -96,11 +98,9 @@ export function createSyncWorker(
     const free = concurrency - deliveriesInFlight;
     if (free <= 0) return plans.length;
     const deliveries = await base.boss.fetch<DeliverJobData>(QUEUES.deliver, { batchSize: free });
-    for (const job of deliveries)
-      track(
-        handle(QUEUES.deliver, job, (data) => runDelivery(context, data)),
-        true,
-      );
+    if (deliveries.length > 0) {
+      for (const done of runDeliveryBatch(context, recorder, deliveries)) track(done, true);
+    }
     return plans.length + deliveries.length;
   }
 

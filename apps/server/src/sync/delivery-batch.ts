@@ -1,0 +1,151 @@
+import type PgBoss from 'pg-boss';
+import { withTenant } from '../db/tenant.js';
+import type { Tx } from '../db/types.js';
+import { groupBy } from '../lib/group-by.js';
+import { QUEUES } from '../queue/job-queue.js';
+import { activeSigningSecrets } from '../sites/site-secrets.js';
+import { describeOutcome, type ClaimedDelivery } from './claimed-delivery.js';
+import { claimDeliveries, sitesByIds } from './delivery-batch.repo.js';
+import type { OutcomeRecorder } from './outcome-recorder.js';
+import { webhookHeaders } from './sign.js';
+import type { DeliverJobData, SyncContext } from './sync-context.js';
+import { insertLogs } from './sync-jobs.repo.js';
+
+/**
+ * Runs a batch of delivery jobs fetched from the queue: claims them in one transaction per organization, POSTs
+ * each stored body with fresh signatures outside any transaction, and hands each outcome to the recorder (which
+ * writes them in batches). Answers one promise per job, settled when that job is done: completed in the queue,
+ * or failed there (pg-boss hands it out again) when it could not be claimed or recorded.
+ */
+export function runDeliveryBatch(
+  ctx: SyncContext,
+  recorder: OutcomeRecorder,
+  jobs: PgBoss.Job<DeliverJobData>[],
+): Promise<void>[] {
+  const done = new Map(jobs.map((job) => [job.id, settleable()]));
+  for (const [orgId, orgJobs] of groupBy(jobs, (job) => job.data.orgId)) {
+    void runForOrganization(ctx, recorder, orgId, orgJobs, (jobId) => done.get(jobId)!.settle());
+  }
+  return [...done.values()].map((entry) => entry.promise);
+}
+
+async function runForOrganization(
+  ctx: SyncContext,
+  recorder: OutcomeRecorder,
+  orgId: string,
+  jobs: PgBoss.Job<DeliverJobData>[],
+  settle: (jobId: string) => void,
+): Promise<void> {
+  let claimed: ClaimedDelivery[];
+  try {
+    claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, jobs));
+    const claimedJobs = new Set(claimed.map((entry) => entry.queueJobId));
+    // Superseded, finished, or a duplicate queue entry: nothing to send, the queue job is done.
+    const idle = jobs.filter((job) => !claimedJobs.has(job.id)).map((job) => job.id);
+    if (idle.length > 0) await ctx.boss.complete(QUEUES.deliver, idle);
+    for (const jobId of idle) settle(jobId);
+  } catch (error) {
+    await failJobs(ctx, jobs, error);
+    for (const job of jobs) settle(job.id);
+    return;
+  }
+  for (const entry of claimed) {
+    void send(ctx, entry)
+      .then((outcome) => recorder.record(entry, outcome))
+      .then(
+        () => settle(entry.queueJobId),
+        async (error: unknown) => {
+          await failJobs(ctx, [{ id: entry.queueJobId }], error);
+          settle(entry.queueJobId);
+        },
+      );
+  }
+}
+
+async function claim(
+  tx: Tx,
+  ctx: SyncContext,
+  jobs: PgBoss.Job<DeliverJobData>[],
+): Promise<ClaimedDelivery[]> {
+  // One queue job per delivery; should two ask for the same delivery, the first one sends it.
+  const jobByDelivery = new Map<string, PgBoss.Job<DeliverJobData>>();
+  for (const job of jobs)
+    if (!jobByDelivery.has(job.data.deliveryId)) jobByDelivery.set(job.data.deliveryId, job);
+  const rows = await claimDeliveries(tx, [...jobByDelivery.keys()]);
+  const sites = new Map(
+    (await sitesByIds(tx, [...new Set(rows.map((row) => row.siteId))])).map((site) => [site.id, site]),
+  );
+  return rows.map((delivery) => {
+    const site = sites.get(delivery.siteId)!;
+    const job = jobByDelivery.get(delivery.id)!;
+    return {
+      queueJobId: job.id,
+      data: job.data,
+      delivery,
+      siteSlug: site.slug,
+      siteCreatedAt: site.createdAt,
+      url: site.destinationUrl,
+      secrets: activeSigningSecrets(site, ctx.encryptionKey),
+    };
+  });
+}
+
+async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
+  const { delivery } = claimed;
+  const body = delivery.body!;
+  const outcome = await ctx.delivery.deliver(
+    {
+      url: claimed.url,
+      // A fresh timestamp (and so signature) per attempt; the id stays, so a receiver applies the version once.
+      headers: () =>
+        webhookHeaders({
+          id: delivery.webhookId,
+          timestamp: Math.floor(Date.now() / 1000),
+          body,
+          secrets: claimed.secrets,
+        }),
+      body,
+    },
+    {
+      onQuickRetry: (nextAttempt, failed, delayMs) => {
+        void withTenant(ctx.db, { orgId: claimed.data.orgId }, (tx) =>
+          insertLogs(tx, [
+            {
+              organizationId: delivery.organizationId,
+              jobId: delivery.jobId,
+              siteId: delivery.siteId,
+              level: 'warn',
+              message: `${claimed.siteSlug}: attempt ${nextAttempt - 1} failed (${describeOutcome(failed)}); retrying in ${delayMs} ms.`,
+              metadata: {
+                attempt: nextAttempt - 1,
+                status: failed.status,
+                error: failed.error,
+                delay_ms: delayMs,
+              },
+            },
+          ]),
+        ).catch((error: unknown) => ctx.log.warn({ err: error }, 'could not write a retry log line'));
+      },
+    },
+  );
+  ctx.metrics.deliveryLatency.observe(outcome.latencyMs / 1000);
+  ctx.metrics.deliveries.inc({ outcome: outcome.kind });
+  return outcome;
+}
+
+async function failJobs(ctx: SyncContext, jobs: { id: string }[], error: unknown): Promise<void> {
+  ctx.log.error({ err: error, jobs: jobs.length }, 'delivery jobs could not be run; pg-boss will retry them');
+  await ctx.boss
+    .fail(
+      QUEUES.deliver,
+      jobs.map((job) => job.id),
+    )
+    .catch(() => {});
+}
+
+/** The worker only needs to know when a job is out of its hands; errors are logged where they happen. */
+function settleable(): { promise: Promise<void>; settle(): void } {
+  let settle!: () => void;
+  const promise = new Promise<void>((resolve) => (settle = resolve));
+  return { promise, settle };
+}

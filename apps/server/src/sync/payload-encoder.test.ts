@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createPayloadEncoder } from './payload-encoder.js';
+import { hashItems, type PayloadItem } from './plan.js';
+import { webhookBody } from './webhook-body.js';
+
+const item = (
+  id: string,
+  data: Record<string, unknown>,
+  mode: PayloadItem['mode'] = 'full',
+): PayloadItem => ({
+  id,
+  title: `Item ${id}`,
+  content_type: 'offer_banner',
+  data,
+  mode,
+});
+
+describe('createPayloadEncoder', () => {
+  it('hashes exactly as hashItems and serializes exactly as JSON.stringify, whatever the key order', () => {
+    const encode = createPayloadEncoder();
+    const cases: PayloadItem[][] = [
+      [],
+      [item('a', { z: 1, a: { y: [3, { b: 1, a: 2 }], x: null } })],
+      [item('a', { headline: 'Hi' }), item('b', { b: 2, a: 1 }, 'override'), item('c', { é: 'ü', '': 0 })],
+    ];
+    for (const items of cases) {
+      const encoded = encode(items);
+      expect(encoded.hash).toBe(hashItems(items));
+      expect(encoded.itemsJson).toBe(JSON.stringify(items));
+    }
+  });
+
+  it('reuses a full item across sites but encodes overridden items per site', () => {
+    const encode = createPayloadEncoder();
+    const shared = item('a', { headline: 'Same everywhere' });
+    const first = encode([shared, item('b', { headline: 'Site one' }, 'override')]);
+    const second = encode([shared, item('b', { headline: 'Site two' }, 'override')]);
+    expect(second.itemsJson).toContain('Site two');
+    expect(second.hash).not.toBe(first.hash);
+    expect(second.hash).toBe(hashItems([shared, item('b', { headline: 'Site two' }, 'override')]));
+  });
+});
+
+describe('webhookBody', () => {
+  it('is the documented envelope with the items spliced in', () => {
+    const items = [item('a', { headline: 'Hi' })];
+    const body = webhookBody({
+      site: { id: 's1', slug: 'facebook', name: 'Facebook' },
+      version: 7,
+      jobId: 'j1',
+      itemsJson: JSON.stringify(items),
+      timestamp: new Date('2026-11-25T12:00:00.000Z'),
+    });
+    expect(JSON.parse(body)).toEqual({
+      type: 'content.synced',
+      timestamp: '2026-11-25T12:00:00.000Z',
+      data: { site: { id: 's1', slug: 'facebook', name: 'Facebook' }, version: 7, job_id: 'j1', items },
+    });
+  });
+});
