@@ -32,6 +32,11 @@ export function webhookFor(secret: string): Webhook {
   }
 }
 
+/** Throws unless `secret` is a signing secret this package can use: check configuration before it is needed. */
+export function assertSigningSecret(secret: string): void {
+  webhookFor(secret);
+}
+
 /**
  * Standard Webhooks verification with our own clock and tolerance (the library's `verify` hard-codes 5 minutes and
  * `Date.now`): the timestamp is checked here, and `standardwebhooks` computes the expected `v1` signature for each
