@@ -1,6 +1,7 @@
 import type { Auth } from './auth/better-auth.js';
 import type { Config } from './config.js';
 import type { AppDb } from './db/types.js';
+import type { DemoLanding } from './demo/demo-landing.js';
 import type { Keys } from './secret-key.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { SyncQueue } from './sync/sync-jobs.service.js';
@@ -14,4 +15,6 @@ export interface AppDeps {
   /** The job queue, and a wake-up for this process's sync worker. */
   queue: SyncQueue;
   metrics: Metrics;
+  /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */
+  demoLanding?: DemoLanding;
 }

@@ -1,22 +1,52 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config.js';
+import { landingEnv, LandingEnvError } from '@datasync/landing';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/open.js';
-import { startServer, startWorker } from './main.js';
+import { startServer, startWorker, type ServeOptions } from './main.js';
 
 const HELP = `Usage: datasync <command>
 
 Commands:
-  serve     run the API and a sync worker (default); migrates the database first
+  serve     run the API, a sync worker and the demo landing pages (default); migrates the database first
+            --no-landing  without the landing pages (the default when NODE_ENV=production)
+            --landing     with them, also in production
   worker    run a sync worker only (several may share one PostgreSQL database)
   migrate   apply pending database migrations and exit
   help      show this text
 
 Configuration comes from the environment and ./.env: PORT, HOST, DATABASE_URL (unset = embedded PGlite in
 DATA_DIR), DATA_DIR, SECRET_KEY, NODE_ENV, LOG_LEVEL, PUBLIC_URL, LOGIN_RATE_LIMIT, LANDING_PORT,
-SECRET_ROTATION_WINDOW_HOURS, ALLOWED_DESTINATION_ORIGINS. See README.md.`;
+SECRET_ROTATION_WINDOW_HOURS, ALLOWED_DESTINATION_ORIGINS; for the landing pages LANDING_SECRETS, LANDING_FAULTS,
+LANDING_DATA_DIR. See README.md.`;
 
-async function serve(): Promise<void> {
-  stopOnSignals(await startServer(loadConfig()));
+/** The landing pages run with `serve` unless told otherwise; a production service does not serve a demo by default. */
+function landingOptions(flags: string[], config: Config): ServeOptions['landing'] {
+  const wanted = flags.includes('--no-landing')
+    ? false
+    : flags.includes('--landing') || config.nodeEnv !== 'production';
+  if (!wanted) return undefined;
+  const env = landingEnv();
+  return {
+    dataDir: process.env.LANDING_DATA_DIR || undefined,
+    secrets: env.secrets,
+    faults: env.faults,
+  };
+}
+
+async function serve(flags: string[]): Promise<void> {
+  const unknown = flags.filter((flag) => flag !== '--landing' && flag !== '--no-landing');
+  if (unknown.length > 0) {
+    console.error(`Unknown option: ${unknown.join(' ')}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig();
+  const server = await startServer(config, { landing: landingOptions(flags, config) });
+  stopOnSignals(server);
+  console.log(`\nDataSync        ${server.url}`);
+  if (server.landingUrl) {
+    console.log(`Landing pages   ${server.landingUrl}  (/facebook, /google, /instagram)\n`);
+  } else console.log('Landing pages   not running\n');
 }
 
 async function worker(): Promise<void> {
@@ -56,7 +86,7 @@ async function migrate(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
-  if (command === 'serve') return serve();
+  if (command === 'serve') return serve(argv.slice(1));
   if (command === 'worker') return worker();
   if (command === 'migrate') return migrate();
   if (command === 'help' || command === '--help' || command === '-h') return void console.log(HELP);
@@ -65,6 +95,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof LandingEnvError ? error.message : error);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { createAuth } from './auth/better-auth.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/open.js';
+import { startDemoLanding, type LandingOptions, type RunningLanding } from './demo/demo-landing-server.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { deriveKeys, resolveSecretKey } from './secret-key.js';
@@ -8,18 +9,30 @@ import { startSyncEngine, type SyncEngine } from './sync/engine.js';
 
 export interface RunningServer {
   url: string;
+  /** The demo landing pages' address, when they run in this process. */
+  landingUrl?: string;
   stop(): Promise<void>;
 }
 
-/** Wiring only: config → keys → database (migrated) → queue + sync worker → auth → app → listen. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface ServeOptions {
+  /** Run the demo landing pages in this process, on LANDING_PORT; undefined = not at all. */
+  landing?: LandingOptions;
+}
+
+/**
+ * Wiring only: config → keys → database (migrated) → queue + sync worker → landing pages → auth → app → listen.
+ * The landing pages start after the database, whose lock tells a second process on the same data folder to stop.
+ */
+export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
   let engine: SyncEngine | undefined;
+  let landing: RunningLanding | undefined;
   try {
     await database.migrate();
     engine = await startSyncEngine(database, { config, encryptionKey: keys.encryption, log: logger });
+    if (options.landing) landing = await startDemoLanding(config, options.landing, logger);
     const auth = createAuth({
       db: database.db,
       secret: keys.auth,
@@ -28,7 +41,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger,
     });
     const app = await buildApp(
-      { config, db: database.db, auth, keys, queue: engine.queue, metrics: engine.metrics },
+      {
+        config,
+        db: database.db,
+        auth,
+        keys,
+        queue: engine.queue,
+        metrics: engine.metrics,
+        demoLanding: landing?.demo,
+      },
       { logger },
     );
     const url = await app.listen({ port: config.port, host: config.host });
@@ -36,17 +57,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
       { url, database: database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL' },
       'DataSync is listening',
     );
+    if (landing) logger.info({ url: landing.server.url }, 'Demo landing pages are listening');
     return {
       url,
+      landingUrl: landing?.server.url,
       // In-flight requests finish, then the database closes (releasing the data-folder lock).
       stop: async () => {
         await app.close();
-        await engine!.stop();
+        await engine!.stop(); // deliveries in flight to the landing pages finish first
+        await landing?.server.close();
         await database.close();
       },
     };
   } catch (error) {
     await engine?.stop();
+    await landing?.server.close();
     await database.close();
     throw error;
   }

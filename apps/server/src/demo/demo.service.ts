@@ -18,26 +18,61 @@ import {
   DEMO_SITES,
   type DemoItemKey,
 } from './demo-content.js';
+import { landingBaseUrl, type DemoLanding } from './demo-landing.js';
 import { findOrCreateContentType, findOrCreateItem, findSiteIdBySlug } from './demo.repo.js';
 
-/** Where the demo landing pages listen: this service's public host, on LANDING_PORT. */
-export function landingBaseUrl(config: Pick<Config, 'publicUrl' | 'landingPort'>): string {
-  const url = new URL(config.publicUrl);
-  url.port = String(config.landingPort);
-  return url.origin;
+export interface DemoLog {
+  warn(fields: object, message: string): void;
 }
 
 /**
  * Loads the demo into the caller's organization in one transaction: the organization becomes "Acme Holdings",
  * and the content types, items, sites and mappings are created unless they exist (matched by slug or title).
- * A site's signing secret is in the answer only when the site was created now, like POST /sites.
+ * A site's signing secret is in the answer only when the site was created now, like POST /sites; with `landing`,
+ * it is also handed to the landing page that receives the site's webhooks, once the sites are committed.
  */
-export function loadDemo(
+export async function loadDemo(
   db: AppDb,
   principal: Principal,
-  options: { config: Pick<Config, 'publicUrl' | 'landingPort'>; encryptionKey: Buffer },
+  options: {
+    config: Pick<Config, 'publicUrl' | 'landingPort'>;
+    encryptionKey: Buffer;
+    landing?: DemoLanding;
+    log?: DemoLog;
+  },
 ): Promise<DemoLoadResult> {
-  const landing = landingBaseUrl(options.config);
+  const result = await insertDemo(db, principal, {
+    ...options,
+    landingUrl: options.landing?.baseUrl ?? landingBaseUrl(options.config),
+  });
+  if (options.landing) await handOverSecrets(options.landing, result.sites, options.log);
+  return result;
+}
+
+/**
+ * The sites exist whatever happens here: a page that cannot take its secret is logged (by slug, never the secret)
+ * and answers that site's webhooks 401 until the secret is given to it another way (LANDING_SECRETS).
+ */
+async function handOverSecrets(landing: DemoLanding, sites: DemoLoadResult['sites'], log?: DemoLog) {
+  for (const site of sites) {
+    if (!site.signing_secret) continue;
+    try {
+      await landing.registerSecret(site.slug, site.signing_secret);
+    } catch (error) {
+      log?.warn(
+        { site_id: site.id, slug: site.slug, error: (error as Error).message },
+        'the demo landing page did not take the new site secret; its webhooks will be refused',
+      );
+    }
+  }
+}
+
+function insertDemo(
+  db: AppDb,
+  principal: Principal,
+  options: { encryptionKey: Buffer; landingUrl: string },
+): Promise<DemoLoadResult> {
+  const landing = options.landingUrl;
   return withTenant(db, scopeOf(principal), async (tx) => {
     const orgId = principal.orgId;
     await renameOrganization(tx, orgId, DEMO_ORGANIZATION_NAME);

@@ -26,6 +26,8 @@ export interface TestAppOptions {
   database?: Database;
   /** Derive the keys from this SECRET_KEY (shared with `datasync` child processes) instead of a random one. */
   secretKey?: string;
+  /** Demo landing pages for the demo to point its sites at and hand their secrets to (as `datasync serve` does). */
+  demoLanding?: AppDeps['demoLanding'];
 }
 
 const silentLog = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
@@ -55,7 +57,15 @@ export async function createTestApp(
     workerOptions: { pollMs: 100 },
     delivery: options.delivery,
   });
-  const deps: AppDeps = { config, db: database.db, auth, keys, queue: engine.queue, metrics: engine.metrics };
+  const deps: AppDeps = {
+    config,
+    db: database.db,
+    auth,
+    keys,
+    queue: engine.queue,
+    metrics: engine.metrics,
+    demoLanding: options.demoLanding,
+  };
   const app = await buildApp(deps);
   await app.ready();
   return {
