@@ -1,6 +1,6 @@
 import type { Auth } from './auth/better-auth.js';
 import type { Config } from './config.js';
-import type { AppDb } from './db/types.js';
+import type { AppDb, Database } from './db/types.js';
 import type { DemoLanding } from './demo/demo-landing.js';
 import type { Keys } from './secret-key.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -15,6 +15,11 @@ export interface AppDeps {
   /** The job queue, and a wake-up for this process's sync worker. */
   queue: SyncQueue;
   metrics: Metrics;
+  /**
+   * LISTEN/NOTIFY of the database (`database.listen`), which wakes live event streams when log lines commit in any
+   * process. Without it the streams re-read every second instead.
+   */
+  listen?: Database['listen'];
   /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */
   demoLanding?: DemoLanding;
 }

@@ -23,6 +23,8 @@ const EnvSchema = Type.Object({
   SECRET_ROTATION_WINDOW_HOURS: Type.Integer({ minimum: 0, default: 24 }),
   /** Comma-separated origins that site destinations may use despite the SSRF guard (default: the demo pages). */
   ALLOWED_DESTINATION_ORIGINS: Type.Optional(Type.String()),
+  /** How often an idle live event stream (SSE) sends a comment line, so proxies do not close it. */
+  LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -43,6 +45,8 @@ export interface Config {
   secretRotationWindowHours: number;
   /** Exact origins (`http://127.0.0.1:3001`) exempt from the private-address check on site destinations. */
   allowedDestinationOrigins: string[];
+  /** The heartbeat period of live event streams (GET …/events). */
+  liveHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
+    liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
   };
 }

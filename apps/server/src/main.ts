@@ -48,6 +48,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         keys,
         queue: engine.queue,
         metrics: engine.metrics,
+        listen: database.listen,
         demoLanding: landing?.demo,
       },
       { logger },

@@ -12,3 +12,4 @@ export * from './preview.js';
 export * from './sites.js';
 export * from './demo.js';
 export * from './sync-jobs.js';
+export * from './live-events.js';

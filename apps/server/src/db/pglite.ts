@@ -41,6 +41,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
       const results = await client.exec(text);
       return { rows: results.at(-1)?.rows ?? [] };
     },
+    // In-process: notifications arrive with the results of the committing statement; there is no connection to
+    // lose, so onReconnect never runs.
+    listen: async (channel, onNotify) => {
+      const stop = await client.listen(channel, onNotify);
+      return () => stop();
+    },
     migrate: () => migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     close: async () => {
       await client.close();

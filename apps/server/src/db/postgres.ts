@@ -3,7 +3,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import * as schema from './schema/index.js';
 import { MIGRATIONS_FOLDER } from './migrations-folder.js';
-import type { AppDb, Database } from './types.js';
+import { listenOnConnection } from './pg-listener.js';
+import type { AppDb, Database, Unlisten } from './types.js';
 
 // An arbitrary constant: every DataSync process migrating the same database queues on this advisory lock.
 const MIGRATION_LOCK_KEY = 7_246_913;
@@ -13,6 +14,8 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   // Idle clients can error (server restart); without a listener that would crash the process.
   pool.on('error', () => {});
   const db = drizzle({ client: pool, schema });
+  // Closed with the database: a listener left running would keep reconnecting to a database that is gone.
+  const listeners = new Set<Unlisten>();
   return {
     kind: 'postgres',
     db: db as unknown as AppDb,
@@ -20,6 +23,15 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       await pool.query(sqlText);
     },
     executeSql: (text, values) => pool.query(text, values),
+    // Not from the pool: a LISTEN lives as long as its connection, and a pooled one would be handed to others.
+    listen: async (channel, onNotify, onReconnect) => {
+      const stop = await listenOnConnection({ connectionString, channel, onNotify, onReconnect });
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
     migrate: async () => {
       const lockClient = await pool.connect();
       try {
@@ -31,6 +43,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
         lockClient.release();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    },
   };
 }

@@ -7,6 +7,8 @@ export type Schema = typeof schema;
 export type AppDb = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
+export type Unlisten = () => Promise<void>;
+
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly db: AppDb;
@@ -17,6 +19,13 @@ export interface Database {
    * statements). For libraries that bring their own SQL, such as the job queue.
    */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * LISTEN on `channel`: `onNotify` gets each NOTIFY payload, after the notifying transaction committed. On
+   * PostgreSQL a dedicated connection that reconnects when it drops; notifications sent while it was down are lost,
+   * so `onReconnect` runs once it listens again, for the caller to re-read what it may have missed. Resolves once
+   * listening; the returned function stops.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import { contentTypeRoutes } from '../content/content-types.routes.js';
 import { demoRoutes } from '../demo/demo.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { metricsRoutes } from '../metrics/metrics.routes.js';
+import { registerLiveRoutes } from '../live/live.routes.js';
 import { invitationRoutes } from '../organizations/invitations.routes.js';
 import { mappingRoutes } from '../mappings/mappings.routes.js';
 import { memberRoutes } from '../organizations/members.routes.js';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   await app.register(mappingRoutes, deps);
   await app.register(previewRoutes, deps);
   await app.register(syncJobRoutes, deps);
+  registerLiveRoutes(app, deps);
   await app.register(demoRoutes, deps);
   return app;
 }

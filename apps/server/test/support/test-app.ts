@@ -64,6 +64,7 @@ export async function createTestApp(
     keys,
     queue: engine.queue,
     metrics: engine.metrics,
+    listen: database.listen,
     demoLanding: options.demoLanding,
   };
   const app = await buildApp(deps);

@@ -1,0 +1,64 @@
+import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { jobLogs, sites, syncJobs } from '../db/schema/index.js';
+import type { Tx } from '../db/types.js';
+
+export type LiveLogRow = Awaited<ReturnType<typeof listJobLogRows>>[number];
+
+/** The job's status, or undefined when it is not a job of the transaction's organization. */
+export async function findJobStatus(tx: Tx, jobId: string) {
+  const [row] = await tx.select({ status: syncJobs.status }).from(syncJobs).where(eq(syncJobs.id, jobId));
+  return row?.status;
+}
+
+/** A job's log lines after `afterId`, in id order, with the slug of the site a line is about. */
+export function listJobLogRows(tx: Tx, jobId: string, afterId: number, limit: number) {
+  return tx
+    .select({ log: jobLogs, siteSlug: sites.slug })
+    .from(jobLogs)
+    .leftJoin(sites, eq(sites.id, jobLogs.siteId))
+    .where(and(eq(jobLogs.jobId, jobId), gt(jobLogs.id, afterId)))
+    .orderBy(asc(jobLogs.id))
+    .limit(limit);
+}
+
+/** The organization's lines that report a job status, after `afterId`, in id order (partial index of 0003). */
+export function listJobStatusRows(tx: Tx, orgId: string, afterId: number, limit: number) {
+  return tx
+    .select({
+      id: jobLogs.id,
+      jobId: jobLogs.jobId,
+      jobStatus: jobLogs.jobStatus,
+      message: jobLogs.message,
+      createdAt: jobLogs.createdAt,
+    })
+    .from(jobLogs)
+    .where(and(eq(jobLogs.organizationId, orgId), isNotNull(jobLogs.jobStatus), gt(jobLogs.id, afterId)))
+    .orderBy(asc(jobLogs.id))
+    .limit(limit);
+}
+
+/**
+ * The greatest id among the organization's job-status lines written more than `seconds` before line `logId`, or
+ * before now without one (0 when there is none): where an organization stream starts reading, see org-feed.ts.
+ */
+export async function jobStatusFloor(
+  tx: Tx,
+  orgId: string,
+  seconds: number,
+  logId?: number,
+): Promise<number> {
+  const reference = logId
+    ? sql`coalesce((SELECT l.created_at FROM job_logs l WHERE l.id = ${logId}), now())`
+    : sql`now()`;
+  const [row] = await tx
+    .select({ id: sql<string | null>`max(${jobLogs.id})` })
+    .from(jobLogs)
+    .where(
+      and(
+        eq(jobLogs.organizationId, orgId),
+        isNotNull(jobLogs.jobStatus),
+        sql`${jobLogs.createdAt} < ${reference} - make_interval(secs => ${seconds})`,
+      ),
+    );
+  return row?.id ? Number(row.id) : 0;
+}

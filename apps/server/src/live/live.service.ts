@@ -1,0 +1,89 @@
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { scopeOf, type Principal } from '../auth/principal.js';
+import { withTenant } from '../db/tenant.js';
+import type { AppDb } from '../db/types.js';
+import { notFound } from '../http/problem.js';
+import type { Position } from './event-ids.js';
+import { EventStream } from './event-stream.js';
+import { FINAL_STATUSES, JobFeed } from './job-feed.js';
+import { pump, type Feed } from './live-stream.js';
+import { findJobStatus, jobStatusFloor } from './live.repo.js';
+import type { NotificationHub, Wake } from './notification-hub.js';
+import { OrgFeed, SETTLE_MS } from './org-feed.js';
+
+export interface LiveOptions {
+  heartbeatMs: number;
+  /** A stream's socket buffer bound: above it, no more rows are read for that stream until it drains. */
+  maxBufferedBytes: number;
+}
+
+/** The open SSE streams of this process: opened after the tenant check, all ended when the server closes. */
+export class LiveStreams {
+  private readonly open = new Set<EventStream>();
+
+  constructor(
+    private readonly db: AppDb,
+    private readonly hub: NotificationHub,
+    private readonly options: LiveOptions,
+  ) {}
+
+  get count(): number {
+    return this.open.size;
+  }
+
+  /** Bytes waiting in each open stream's socket buffer (tests check that slow clients stay bounded). */
+  bufferedBytes(): number[] {
+    return [...this.open].map((stream) => stream.bufferedBytes);
+  }
+
+  /** 404 unless the job is the caller's organization's, before anything is streamed. */
+  async streamJob(reply: FastifyReply, principal: Principal, jobId: string, from: Position): Promise<void> {
+    const scope = scopeOf(principal);
+    const status = await withTenant(this.db, scope, (tx) => findJobStatus(tx, jobId));
+    if (!status) throw notFound('sync job');
+    const feed = new JobFeed(this.db, scope, jobId, from, FINAL_STATUSES.includes(status));
+    await this.stream(reply, feed, (wake) => this.hub.subscribeJob(jobId, wake));
+  }
+
+  /**
+   * Without Last-Event-ID the stream starts with the job events of the last SETTLE_MS (recent activity, and the
+   * margin for late commits); with one, from SETTLE_MS before that event, so a job event that committed late
+   * after it cannot be missed: the events of that margin may come again (docs/live-events.md).
+   */
+  async streamOrganization(reply: FastifyReply, principal: Principal, from: Position | null): Promise<void> {
+    const scope = { ...scopeOf(principal), orgId: principal.orgId };
+    const seconds = SETTLE_MS / 1000;
+    const floor = await withTenant(this.db, scope, (tx) =>
+      jobStatusFloor(tx, principal.orgId, seconds, from?.logId),
+    );
+    const feed = new OrgFeed(this.db, scope, from ? Math.min(floor, from.logId) : floor);
+    await this.stream(reply, feed, (wake) => this.hub.subscribeOrg(principal.orgId, wake));
+  }
+
+  /** Ends every stream (server shutdown): clients reconnect, to another process or after the restart. */
+  endAll(): void {
+    for (const stream of this.open) stream.end();
+  }
+
+  /**
+   * Subscribes before the first read, so a commit is either visible to that read or notified after it. Only then
+   * is the response taken over from Fastify: a failure to listen is still an ordinary error response.
+   */
+  private async stream(
+    reply: FastifyReply,
+    feed: Feed,
+    subscribe: (wake: Wake) => Promise<() => void>,
+  ): Promise<void> {
+    let forward: Wake = () => {};
+    const unsubscribe = await subscribe((notice) => forward(notice));
+    reply.hijack();
+    const stream = new EventStream(reply.raw, this.options, reply.getHeaders());
+    this.open.add(stream);
+    stream.onClose(() => {
+      unsubscribe();
+      this.open.delete(stream);
+    });
+    const log: FastifyBaseLogger = reply.log;
+    forward = pump(stream, feed, (error) => log.error({ err: error }, 'live stream read failed')).wake;
+  }
+}
