@@ -27,6 +27,7 @@ const captureLog = {
 };
 const landingConfig = () => ({
   host: '127.0.0.1',
+  port: 0,
   publicUrl: 'http://127.0.0.1:3000',
   dataDir,
   landingPort: landing?.server.port ?? 0,

@@ -24,10 +24,15 @@ export interface RunningLanding {
  * logged and the service runs without them.
  */
 export async function startDemoLanding(
-  config: Pick<Config, 'host' | 'landingPort' | 'publicUrl' | 'dataDir'>,
+  config: Pick<Config, 'host' | 'port' | 'landingPort' | 'publicUrl' | 'dataDir'>,
   options: LandingOptions,
   log: LandingLogger,
 ): Promise<RunningLanding | undefined> {
+  // The pages start before the API listens: on the API's own port they would take it from DataSync.
+  if (config.landingPort !== 0 && config.landingPort === config.port) {
+    log.warn({ port: config.port }, 'demo landing pages not started: LANDING_PORT is the same as PORT');
+    return undefined;
+  }
   let server: LandingServer;
   try {
     server = await startLandingServer({

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createReceiver } from '../receiver.js';
 import { createMemoryStore } from '../stores/memory-store.js';
-import { newSecret, signedRequest, syncedEvent } from '../test-helpers.js';
+import { newSecret, signedRequest, slowStore, syncedEvent } from '../test-helpers.js';
 import { createFetchHandler } from './fetch.js';
 import { createFrameworkHandler, RAW_BODY_HELP } from './framework.js';
 import { createNodeHandler } from './node-http.js';
@@ -64,6 +64,26 @@ describe('createNodeHandler over real HTTP', () => {
     const malformed = signedRequest('{"type":', [secret]);
     expect((await fetch(url, { method: 'POST', ...malformed })).status).toBe(400);
     expect((await fetch(url)).status).toBe(405);
+  });
+
+  it('takes concurrent deliveries of versions out of order without ever going back; stale ones get 409', async () => {
+    const store = slowStore(15);
+    const url = await listen(createServer(createNodeHandler(createReceiver({ secrets: [secret], store }))));
+    const post = (version: number) =>
+      fetch(url, { method: 'POST', ...signedRequest(syncedEvent({ version }), [secret]) });
+    const answers = await Promise.all([5, 2, 4, 1, 3].map(post));
+    // Whatever order the requests reached the server in, applies only ever moved forward and ended at 5.
+    const applied = store.writes.map((record) => record.version);
+    expect(applied).toEqual([...applied].sort((a, b) => a - b));
+    expect(applied.at(-1)).toBe(5);
+    expect(new Set(answers.map((answer) => answer.status))).toEqual(
+      new Set(applied.length === 5 ? [200] : [200, 409]),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(applied.length);
+    const stale = await post(4);
+    expect([stale.status, ((await stale.json()) as { stored_version: number }).stored_version]).toEqual([
+      409, 5,
+    ]);
   });
 
   it('413 from the Content-Length alone, and from a chunked body as soon as it passes the limit', async () => {
