@@ -18,3 +18,9 @@ export function intArray(values: readonly (number | null)[]): SQL {
     if (value !== null && !Number.isSafeInteger(value)) throw new Error(`Not an integer: ${value}`);
   return sql`${`{${values.map((value) => (value === null ? 'NULL' : String(value))).join(',')}}`}::int[]`;
 }
+
+/** `$n::text[]` for a list of hex digests (checked: no quoting needed in the array literal). */
+export function hexArray(values: readonly string[]): SQL {
+  for (const value of values) if (!/^[0-9a-f]+$/.test(value)) throw new Error(`Not a hex digest: ${value}`);
+  return sql`${`{${values.join(',')}}`}::text[]`;
+}

@@ -9,6 +9,8 @@ export interface ClaimedDelivery {
   data: DeliverJobData;
   /** The row as claimed: `attempts` counts the sends before this one. */
   delivery: DeliveryRow;
+  /** The exact body to send: the envelope with its payload's items, or the stored body of an older delivery. */
+  body: string;
   siteSlug: string;
   siteCreatedAt: string;
   url: string;

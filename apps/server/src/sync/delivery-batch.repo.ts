@@ -1,7 +1,7 @@
-import { and, inArray, isNotNull, sql } from 'drizzle-orm';
-import { deliveries, sites } from '../db/schema/index.js';
+import { and, inArray, sql } from 'drizzle-orm';
+import { deliveries, payloads, sites } from '../db/schema/index.js';
 import { rowsOf } from '../db/rows-of.js';
-import { intArray, uuidArray } from '../db/sql-arrays.js';
+import { hexArray, intArray, uuidArray } from '../db/sql-arrays.js';
 import type { Tx } from '../db/types.js';
 
 // The delivery path's statements, each covering a whole batch of deliveries: claiming 64 deliveries or recording
@@ -21,10 +21,19 @@ export function claimDeliveries(tx: Tx, ids: string[]) {
       and(
         sql`${deliveries.id} = ANY(${uuidArray(ids)})`,
         inArray(deliveries.status, ['pending', 'in_progress']),
-        isNotNull(deliveries.body),
+        sql`(${deliveries.envelope} IS NOT NULL OR ${deliveries.body} IS NOT NULL)`,
       ),
     )
     .returning();
+}
+
+/** Stored items arrays by hash (the tenant's, by RLS). */
+export function payloadItemsByHash(tx: Tx, hashes: string[]) {
+  if (hashes.length === 0) return Promise.resolve([]);
+  return tx
+    .select({ hash: payloads.hash, items: payloads.items })
+    .from(payloads)
+    .where(sql`${payloads.hash} = ANY(${hexArray(hashes)})`);
 }
 
 /** The sites of claimed deliveries: destination and signing secrets. */
@@ -67,22 +76,24 @@ export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
 }
 
 /**
- * Keeps each site's newest accepted payload, parsed from the stored body by the database (the 16 KB bodies do not
- * travel back to the worker). An older version finishing late never overwrites a newer snapshot; of two versions
- * of one site in the batch, the newer one is taken (one upsert may not touch a row twice).
+ * Keeps each site's newest accepted payload: its envelope and payload hash (the items are stored once, in
+ * payloads), or for a delivery planned before migration 0004 its body as jsonb. An older version finishing late
+ * never overwrites a newer snapshot; of two versions of one site in the batch, the newer one is taken (one upsert
+ * may not touch a row twice).
  */
 export async function upsertSnapshotsFromDeliveries(tx: Tx, deliveryIds: string[]): Promise<void> {
   if (deliveryIds.length === 0) return;
   await tx.execute(sql`
     INSERT INTO destination_snapshots
-      (organization_id, site_id, job_id, version, payload, payload_hash, item_count, received_at)
+      (organization_id, site_id, job_id, version, payload, envelope, payload_hash, item_count, received_at)
     SELECT DISTINCT ON (site_id)
-      organization_id, site_id, job_id, version, body::jsonb, payload_hash, item_count, now()
+      organization_id, site_id, job_id, version, CASE WHEN envelope IS NULL THEN body::jsonb END, envelope,
+      payload_hash, item_count, now()
     FROM deliveries
     WHERE id = ANY(${uuidArray(deliveryIds)})
     ORDER BY site_id, version DESC
     ON CONFLICT (site_id) DO UPDATE SET
-      job_id = excluded.job_id, version = excluded.version, payload = excluded.payload,
+      job_id = excluded.job_id, version = excluded.version, payload = excluded.payload, envelope = excluded.envelope,
       payload_hash = excluded.payload_hash, item_count = excluded.item_count, received_at = excluded.received_at
     WHERE destination_snapshots.version < excluded.version`);
 }

@@ -7,56 +7,88 @@ import { activeSigningSecrets } from '../sites/site-secrets.js';
 import { describeOutcome, type ClaimedDelivery } from './claimed-delivery.js';
 import { claimDeliveries, sitesByIds } from './delivery-batch.repo.js';
 import type { OutcomeRecorder } from './outcome-recorder.js';
+import type { PayloadCache } from './payload-cache.js';
 import { webhookHeaders } from './sign.js';
 import type { DeliverJobData, SyncContext } from './sync-context.js';
-import { insertLogs } from './sync-jobs.repo.js';
+import { insertLogs, type DeliveryRow } from './sync-jobs.repo.js';
+import { webhookBody } from './webhook-body.js';
+
+/** What a worker keeps from one batch to the next. */
+export interface DeliveryBatchTools {
+  recorder: OutcomeRecorder;
+  payloads: PayloadCache;
+}
+
+/** One queue job of a batch, as the worker follows it. */
+export interface DeliveryJobProgress {
+  /** Settles when this job's HTTP exchange is over (or there is none to make): its concurrency slot is free. */
+  sent: Promise<void>;
+  /** Settles when the job is out of the worker's hands: completed in the queue, or failed there. */
+  done: Promise<void>;
+}
 
 /**
  * Runs a batch of delivery jobs fetched from the queue: claims them in one transaction per organization, POSTs
- * each stored body with fresh signatures outside any transaction, and hands each outcome to the recorder (which
- * writes them in batches). Answers one promise per job, settled when that job is done: completed in the queue,
- * or failed there (pg-boss hands it out again) when it could not be claimed or recorded.
+ * each body with fresh signatures outside any transaction, and hands each outcome to the recorder (which writes
+ * them in batches). A job that could not be claimed or recorded is failed in the queue (pg-boss hands it out again).
+ * The HTTP slot is given back as soon as the exchange ends: recording does not hold up the next sends.
  */
 export function runDeliveryBatch(
   ctx: SyncContext,
-  recorder: OutcomeRecorder,
+  tools: DeliveryBatchTools,
   jobs: PgBoss.Job<DeliverJobData>[],
-): Promise<void>[] {
-  const done = new Map(jobs.map((job) => [job.id, settleable()]));
+): DeliveryJobProgress[] {
+  const progress = new Map(jobs.map((job) => [job.id, { sent: settleable(), done: settleable() }]));
+  const events: ProgressEvents = {
+    sent: (jobId) => progress.get(jobId)!.sent.settle(),
+    done: (jobId) => {
+      const entry = progress.get(jobId)!;
+      entry.sent.settle();
+      entry.done.settle();
+    },
+  };
   for (const [orgId, orgJobs] of groupBy(jobs, (job) => job.data.orgId)) {
-    void runForOrganization(ctx, recorder, orgId, orgJobs, (jobId) => done.get(jobId)!.settle());
+    void runForOrganization(ctx, tools, orgId, orgJobs, events);
   }
-  return [...done.values()].map((entry) => entry.promise);
+  return [...progress.values()].map((entry) => ({ sent: entry.sent.promise, done: entry.done.promise }));
+}
+
+interface ProgressEvents {
+  sent(jobId: string): void;
+  done(jobId: string): void;
 }
 
 async function runForOrganization(
   ctx: SyncContext,
-  recorder: OutcomeRecorder,
+  { recorder, payloads }: DeliveryBatchTools,
   orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
-  settle: (jobId: string) => void,
+  events: ProgressEvents,
 ): Promise<void> {
   let claimed: ClaimedDelivery[];
   try {
-    claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, jobs));
+    claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, payloads, orgId, jobs));
     const claimedJobs = new Set(claimed.map((entry) => entry.queueJobId));
     // Superseded, finished, or a duplicate queue entry: nothing to send, the queue job is done.
     const idle = jobs.filter((job) => !claimedJobs.has(job.id)).map((job) => job.id);
     if (idle.length > 0) await ctx.boss.complete(QUEUES.deliver, idle);
-    for (const jobId of idle) settle(jobId);
+    for (const jobId of idle) events.done(jobId);
   } catch (error) {
     await failJobs(ctx, jobs, error);
-    for (const job of jobs) settle(job.id);
+    for (const job of jobs) events.done(job.id);
     return;
   }
   for (const entry of claimed) {
     void send(ctx, entry)
-      .then((outcome) => recorder.record(entry, outcome))
+      .then((outcome) => {
+        events.sent(entry.queueJobId);
+        return recorder.record(entry, outcome);
+      })
       .then(
-        () => settle(entry.queueJobId),
+        () => events.done(entry.queueJobId),
         async (error: unknown) => {
           await failJobs(ctx, [{ id: entry.queueJobId }], error);
-          settle(entry.queueJobId);
+          events.done(entry.queueJobId);
         },
       );
   }
@@ -65,6 +97,8 @@ async function runForOrganization(
 async function claim(
   tx: Tx,
   ctx: SyncContext,
+  payloads: PayloadCache,
+  orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
 ): Promise<ClaimedDelivery[]> {
   // One queue job per delivery; should two ask for the same delivery, the first one sends it.
@@ -75,6 +109,11 @@ async function claim(
   const sites = new Map(
     (await sitesByIds(tx, [...new Set(rows.map((row) => row.siteId))])).map((site) => [site.id, site]),
   );
+  const items = await payloads.itemsOf(
+    tx,
+    orgId,
+    rows.filter((row) => row.envelope !== null).map((row) => row.payloadHash!),
+  );
   return rows.map((delivery) => {
     const site = sites.get(delivery.siteId)!;
     const job = jobByDelivery.get(delivery.id)!;
@@ -82,6 +121,7 @@ async function claim(
       queueJobId: job.id,
       data: job.data,
       delivery,
+      body: bodyOf(delivery, items),
       siteSlug: site.slug,
       siteCreatedAt: site.createdAt,
       url: site.destinationUrl,
@@ -90,9 +130,17 @@ async function claim(
   });
 }
 
+function bodyOf(delivery: DeliveryRow, items: Map<string, string>): string {
+  if (delivery.envelope === null) return delivery.body!;
+  const itemsJson = items.get(delivery.payloadHash!);
+  // The plan stores the payload in the transaction that creates the delivery: missing means a broken database.
+  if (itemsJson === undefined)
+    throw new Error(`Payload ${delivery.payloadHash} of delivery ${delivery.id} is missing`);
+  return webhookBody(delivery.envelope, itemsJson);
+}
+
 async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
-  const { delivery } = claimed;
-  const body = delivery.body!;
+  const { delivery, body } = claimed;
   const outcome = await ctx.delivery.deliver(
     {
       url: claimed.url,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPayloadEncoder } from './payload-encoder.js';
 import { hashItems, type PayloadItem } from './plan.js';
-import { webhookBody } from './webhook-body.js';
+import { webhookBody, webhookBodyBytes, webhookEnvelope } from './webhook-body.js';
 
 const item = (
   id: string,
@@ -27,7 +27,17 @@ describe('createPayloadEncoder', () => {
       const encoded = encode(items);
       expect(encoded.hash).toBe(hashItems(items));
       expect(encoded.itemsJson).toBe(JSON.stringify(items));
+      expect(encoded.itemsBytes).toBe(Buffer.byteLength(JSON.stringify(items)));
     }
+  });
+
+  it('answers one payload object for sites that get the same items', () => {
+    const encode = createPayloadEncoder();
+    const shared = item('a', { headline: 'Same everywhere' });
+    const first = encode([shared, item('b', { headline: 'Same override' }, 'override')]);
+    const second = encode([shared, item('b', { headline: 'Same override' }, 'override')]);
+    expect(second).toBe(first);
+    expect(encode([shared])).not.toBe(first);
   });
 
   it('reuses a full item across sites but encodes overridden items per site', () => {
@@ -42,19 +52,21 @@ describe('createPayloadEncoder', () => {
 });
 
 describe('webhookBody', () => {
-  it('is the documented envelope with the items spliced in', () => {
-    const items = [item('a', { headline: 'Hi' })];
-    const body = webhookBody({
+  it('is the documented envelope with the items spliced in, and its size is known without building it', () => {
+    const items = [item('a', { headline: 'Hi — ünïcode' })];
+    const envelope = webhookEnvelope({
       site: { id: 's1', slug: 'facebook', name: 'Facebook' },
       version: 7,
       jobId: 'j1',
-      itemsJson: JSON.stringify(items),
       timestamp: new Date('2026-11-25T12:00:00.000Z'),
     });
+    const itemsJson = JSON.stringify(items);
+    const body = webhookBody(envelope, itemsJson);
     expect(JSON.parse(body)).toEqual({
       type: 'content.synced',
       timestamp: '2026-11-25T12:00:00.000Z',
       data: { site: { id: 's1', slug: 'facebook', name: 'Facebook' }, version: 7, job_id: 'j1', items },
     });
+    expect(webhookBodyBytes(envelope, Buffer.byteLength(itemsJson))).toBe(Buffer.byteLength(body));
   });
 });

@@ -7,6 +7,8 @@ export interface EncodedPayload {
   hash: string;
   /** Equal to `JSON.stringify(items)`: spliced into the webhook body. */
   itemsJson: string;
+  /** The UTF-8 size of itemsJson. */
+  itemsBytes: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export function createPayloadEncoder(): (items: PayloadItem[]) => EncodedPayload
   // an item sent as-is carries that object, so a hit can only be the same item.
   const fullItems = new WeakMap<object, { canonical: string; json: string }>();
   const encodeItem = (item: PayloadItem) => ({ canonical: canonicalJson(item), json: JSON.stringify(item) });
+  const payloads = new Map<string, EncodedPayload>();
 
   return (items) => {
     const canonical: string[] = [];
@@ -34,11 +37,16 @@ export function createPayloadEncoder(): (items: PayloadItem[]) => EncodedPayload
       json.push(encoded.json);
     }
     // An array's canonical JSON is its elements' canonical JSON joined by commas, as JSON.stringify writes it.
-    return {
-      hash: createHash('sha256')
-        .update(`[${canonical.join(',')}]`)
-        .digest('hex'),
-      itemsJson: `[${json.join(',')}]`,
-    };
+    const hash = createHash('sha256')
+      .update(`[${canonical.join(',')}]`)
+      .digest('hex');
+    // Sites that get the same items share one payload object: one string in memory, one row to store.
+    let payload = payloads.get(hash);
+    if (!payload) {
+      const itemsJson = `[${json.join(',')}]`;
+      payload = { hash, itemsJson, itemsBytes: Buffer.byteLength(itemsJson) };
+      payloads.set(hash, payload);
+    }
+    return payload;
   };
 }

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { deliveries, destinationSnapshots, sites } from '../db/schema/index.js';
+import { deliveries, destinationSnapshots, payloads, sites } from '../db/schema/index.js';
+import { rowsOf } from '../db/rows-of.js';
 import { uuidArray } from '../db/sql-arrays.js';
 import type { Tx } from '../db/types.js';
 import type { DeliveryRow } from './sync-jobs.repo.js';
@@ -51,24 +52,65 @@ export async function takeNextVersions(tx: Tx, siteIds: string[]): Promise<Map<s
 }
 
 export type NewDelivery = Pick<DeliveryRow, 'organizationId' | 'jobId' | 'siteId' | 'webhookId' | 'status'> &
-  Partial<Pick<DeliveryRow, 'version' | 'payloadHash' | 'itemCount' | 'body' | 'completedAt'>>;
+  Partial<Pick<DeliveryRow, 'version' | 'payloadHash' | 'itemCount' | 'envelope' | 'completedAt'>>;
 
-/** Rows per INSERT: bounds one statement's size (16 KB bodies) without many round trips. */
+/** Payloads per INSERT: bounds one statement's size (16 KB each) without many round trips. */
 const INSERT_CHUNK = 200;
 
-/** Inserts the deliveries; answers each one's id with its site. */
+/**
+ * Stores the items arrays the plan sends, each once per organization and hash. One already stored (by an earlier
+ * plan, or a concurrent one) is left as it is: the same hash is the same content.
+ */
+export async function insertPayloads(
+  tx: Tx,
+  organizationId: string,
+  encoded: { hash: string; itemsJson: string }[],
+): Promise<void> {
+  for (let start = 0; start < encoded.length; start += INSERT_CHUNK) {
+    await tx
+      .insert(payloads)
+      .values(
+        encoded
+          .slice(start, start + INSERT_CHUNK)
+          .map((payload) => ({ organizationId, hash: payload.hash, items: payload.itemsJson })),
+      )
+      .onConflictDoNothing();
+  }
+}
+
+/**
+ * Inserts the deliveries; answers each one's id with its site. One JSON parameter rather than Drizzle's multi-row
+ * VALUES: for 1,000 deliveries, building that statement cost more than running it.
+ */
 export async function insertDeliveries(
   tx: Tx,
   rows: NewDelivery[],
 ): Promise<{ id: string; siteId: string }[]> {
-  const inserted: { id: string; siteId: string }[] = [];
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    inserted.push(
-      ...(await tx
-        .insert(deliveries)
-        .values(rows.slice(start, start + INSERT_CHUNK))
-        .returning({ id: deliveries.id, siteId: deliveries.siteId })),
-    );
-  }
-  return inserted;
+  if (rows.length === 0) return [];
+  const records = rows.map((row) => ({
+    organization_id: row.organizationId,
+    job_id: row.jobId,
+    site_id: row.siteId,
+    webhook_id: row.webhookId,
+    status: row.status,
+    version: row.version ?? null,
+    payload_hash: row.payloadHash ?? null,
+    item_count: row.itemCount ?? null,
+    envelope: row.envelope ?? null,
+    completed_at: row.completedAt ?? null,
+  }));
+  const inserted = await rowsOf<{ id: string; site_id: string }>(
+    tx,
+    sql`INSERT INTO deliveries
+          (organization_id, job_id, site_id, webhook_id, status, version, payload_hash, item_count, envelope,
+           completed_at)
+        SELECT organization_id, job_id, site_id, webhook_id, status, version, payload_hash, item_count, envelope,
+               completed_at
+        FROM json_to_recordset(${JSON.stringify(records)}::json) AS v (
+          organization_id uuid, job_id uuid, site_id uuid, webhook_id text, status text, version int,
+          payload_hash text, item_count int, envelope text, completed_at timestamptz
+        )
+        RETURNING id, site_id`,
+  );
+  return inserted.map((row) => ({ id: row.id, siteId: row.site_id }));
 }

@@ -8,6 +8,7 @@ import { loadPlanInputsForSites, type SitePlanInputs } from './plan.repo.js';
 import { recordSitesSync } from './site-sync.repo.js';
 import {
   insertDeliveries,
+  insertPayloads,
   snapshotHashesOfSites,
   supersedePendingDeliveries,
   takeNextVersions,
@@ -28,7 +29,7 @@ import {
   type NewLog,
   type SyncJobRow,
 } from './sync-jobs.repo.js';
-import { newWebhookId, webhookBody } from './webhook-body.js';
+import { newWebhookId, webhookBodyBytes, webhookEnvelope } from './webhook-body.js';
 
 type SiteRow = Awaited<ReturnType<typeof sitesOfJob>>[number];
 
@@ -187,21 +188,20 @@ async function writePlan(
         break;
       case 'send': {
         const version = versions.get(site.id)!;
-        const body = webhookBody({
+        const envelope = webhookEnvelope({
           site: { id: site.id, slug: site.slug, name: site.name },
           version,
           jobId: job.id,
-          itemsJson: decision.payload.itemsJson,
           timestamp: startedAt,
         });
-        const bytes = Buffer.byteLength(body);
+        const bytes = webhookBodyBytes(envelope, decision.payload.itemsBytes);
         rows.push({
           ...base,
           status: 'pending',
           version,
           payloadHash: decision.payload.hash,
           itemCount: decision.itemCount,
-          body,
+          envelope,
         });
         log({
           level: 'info',
@@ -215,6 +215,7 @@ async function writePlan(
     }
   }
 
+  await insertPayloads(tx, job.organizationId, [...new Set(sends.map((decision) => decision.payload))]);
   const inserted = await insertDeliveries(tx, rows);
 
   await recordSitesSync(

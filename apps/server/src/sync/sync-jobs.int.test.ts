@@ -36,7 +36,9 @@ beforeAll(async () => {
   for (const site of SITES) receivers[site] = await startScriptedReceiver();
   t = await createTestApp(
     { allowedDestinationOrigins: SITES.map((site) => receivers[site].origin) },
-    { worker: true, delivery: { quickRetryDelaysMs: [10, 20], timeoutMs: 2_000 } },
+    // A generous timeout: the receivers share this process's event loop with PGlite, whose statements block it
+    // (hundreds of ms on a loaded 2-core machine), and no test here is about timeouts (deliver.test.ts is).
+    { worker: true, delivery: { quickRetryDelaysMs: [10, 20], timeoutMs: 10_000 } },
   );
   owner = await signUp(t.app, { organization: 'Sync Org' });
   demo = await loadDemoData(t.app, t.database.db, owner.headers);
@@ -244,7 +246,7 @@ describe('many sites in one job', () => {
     const before = receivers.google.received.length;
     const job = await runSync({ site_ids: siteIds });
     expect(job.status).toBe('success');
-    expect(job.sites.every((site) => site.status === 'success' && site.attempts === 1)).toBe(true);
+    expect(job.sites.filter((site) => site.status !== 'success' || site.attempts !== 1)).toEqual([]);
     const sent = receivers.google.received
       .slice(before)
       .map((r) => (JSON.parse(r.body) as { data: { site: { id: string } } }).data.site.id);

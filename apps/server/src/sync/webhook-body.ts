@@ -1,24 +1,32 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * The webhook body (docs/webhooks.md). Serialized once at planning: every attempt sends and signs these bytes.
- * `itemsJson` is `JSON.stringify(items)`, already made by the payload encoder (an item shared by many sites is
- * serialized once per plan).
+ * The webhook body (docs/webhooks.md) is stored in two parts, made once at planning: the envelope, which is the
+ * body without its items, per delivery; and the items array, per distinct payload (migration 0004). Joined by
+ * `webhookBody`, they give the same bytes on every attempt: signatures cover exactly what is sent.
  */
-export function webhookBody(input: {
+export function webhookEnvelope(input: {
   site: { id: string; slug: string; name: string };
   version: number;
   jobId: string;
-  itemsJson: string;
   timestamp: Date;
 }): string {
-  const head = JSON.stringify({
+  return JSON.stringify({
     type: 'content.synced',
     timestamp: input.timestamp.toISOString(),
     data: { site: input.site, version: input.version, job_id: input.jobId },
   });
-  // `head` ends with the two closing braces of `data` and of the body: the items go in before them.
-  return `${head.slice(0, -2)},"items":${input.itemsJson}}}`;
+}
+
+/** The body: the envelope with `itemsJson` (`JSON.stringify(items)`) as `data.items`. */
+export function webhookBody(envelope: string, itemsJson: string): string {
+  // The envelope ends with the two closing braces of `data` and of the body: the items go in before them.
+  return `${envelope.slice(0, -2)},"items":${itemsJson}}}`;
+}
+
+/** The body's size in bytes, without building it. */
+export function webhookBodyBytes(envelope: string, itemsBytes: number): number {
+  return Buffer.byteLength(envelope) + ',"items":'.length + itemsBytes;
 }
 
 /** Standard Webhooks message id: one per delivery, the same on every retry, so receivers can dedupe. */

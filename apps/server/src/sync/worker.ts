@@ -1,9 +1,13 @@
 import type PgBoss from 'pg-boss';
 import { QUEUES } from '../queue/job-queue.js';
-import { runDeliveryBatch } from './delivery-batch.js';
+import { runDeliveryBatch, type DeliveryJobProgress } from './delivery-batch.js';
 import { createOutcomeRecorder } from './outcome-recorder.js';
+import { createPayloadCache } from './payload-cache.js';
 import { planSyncJob } from './planner.js';
 import type { DeliverJobData, PlanJobData, SyncContext } from './sync-context.js';
+
+/** How many deliveries per HTTP slot may wait for their outcome to be recorded. */
+const UNFINISHED_PER_SLOT = 8;
 
 export interface SyncWorker {
   start(): void;
@@ -33,7 +37,18 @@ export function createSyncWorker(
   const concurrency = options.concurrency ?? 64;
   const pollMs = options.pollMs ?? 500;
   const inFlight = new Set<Promise<void>>();
-  let deliveriesInFlight = 0;
+  // HTTP exchanges in progress (bounded by `concurrency`), and deliveries taken from the queue whose outcome is not
+  // recorded yet (bounded too, should the database fall behind the network: memory stays bounded).
+  let sending = 0;
+  let unfinishedDeliveries = 0;
+  const maxUnfinished = concurrency * UNFINISHED_PER_SLOT;
+  // While sends are in flight, wait for a quarter of the slots to free up before fetching: each fetch and claim
+  // costs the same few round trips for 1 delivery or 64, so a trickle of tiny batches would cap the throughput.
+  const minBatch = Math.max(1, Math.floor(concurrency / 4));
+  const freeDeliverySlots = () => {
+    const free = Math.min(concurrency - sending, maxUnfinished - unfinishedDeliveries);
+    return sending > 0 && free < minBatch ? 0 : free;
+  };
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeRequested = false;
@@ -44,7 +59,7 @@ export function createSyncWorker(
     wakeSleeper?.();
   };
   const context: SyncContext = { ...base, wake };
-  const recorder = createOutcomeRecorder(context);
+  const batchTools = { recorder: createOutcomeRecorder(context), payloads: createPayloadCache() };
 
   async function sleep(): Promise<void> {
     if (wakeRequested) {
@@ -62,14 +77,22 @@ export function createSyncWorker(
     wakeRequested = false;
   }
 
-  function track(work: Promise<void>, isDelivery: boolean): void {
-    if (isDelivery) deliveriesInFlight += 1;
+  function track(work: Promise<void>): void {
     const tracked = work.finally(() => {
-      if (isDelivery) deliveriesInFlight -= 1;
       inFlight.delete(tracked);
-      wake(); // a slot is free
+      wake(); // a slot may be free
     });
     inFlight.add(tracked);
+  }
+
+  function trackDelivery(progress: DeliveryJobProgress): void {
+    sending += 1;
+    unfinishedDeliveries += 1;
+    void progress.sent.then(() => {
+      sending -= 1;
+      wake();
+    });
+    track(progress.done.finally(() => (unfinishedDeliveries -= 1)));
   }
 
   async function handle<T>(
@@ -90,16 +113,12 @@ export function createSyncWorker(
 
   async function fetchAndRun(): Promise<number> {
     const plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: 4 });
-    for (const job of plans)
-      track(
-        handle(QUEUES.plan, job, (data) => planSyncJob(context, data)),
-        false,
-      );
-    const free = concurrency - deliveriesInFlight;
+    for (const job of plans) track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data)));
+    const free = freeDeliverySlots();
     if (free <= 0) return plans.length;
     const deliveries = await base.boss.fetch<DeliverJobData>(QUEUES.deliver, { batchSize: free });
     if (deliveries.length > 0) {
-      for (const done of runDeliveryBatch(context, recorder, deliveries)) track(done, true);
+      for (const progress of runDeliveryBatch(context, batchTools, deliveries)) trackDelivery(progress);
     }
     return plans.length + deliveries.length;
   }
@@ -112,7 +131,7 @@ export function createSyncWorker(
       } catch (error) {
         base.log.error({ err: error }, 'sync worker could not fetch jobs; retrying');
       }
-      if (fetched === 0 || deliveriesInFlight >= concurrency) await sleep();
+      if (fetched === 0 || freeDeliverySlots() <= 0) await sleep();
     }
   }
 

@@ -23,6 +23,7 @@ export const TENANT_TABLES = [
   'deliveries',
   'job_logs',
   'destination_snapshots',
+  'payloads',
   'audit_log',
 ] as const;
 
@@ -50,6 +51,7 @@ function rowsFor(org: string, user: string, n: string): string {
     INSERT INTO job_logs (organization_id, job_id, level, message) VALUES ('${org}', ${id('f')}, 'info', 'log ${n}');
     INSERT INTO destination_snapshots (organization_id, site_id, version, payload, payload_hash, item_count)
       VALUES ('${org}', ${id('e')}, 1, '{}', 'h', 0);
+    INSERT INTO payloads (organization_id, hash, items) VALUES ('${org}', 'h', '[]');
     INSERT INTO audit_log (organization_id, action, entity_type) VALUES ('${org}', 'test.seeded', 'test');
   `;
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, organizationIdColumn, tstz, updatedAt } from './columns.js';
 
 export type JobStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed';
@@ -37,8 +37,10 @@ export const deliveries = pgTable('deliveries', {
   latencyMs: integer('latency_ms'),
   error: text('error'),
   nextAttemptAt: tstz('next_attempt_at'),
-  /** The exact JSON body sent (migration 0001): signed as-is, resent as-is on retries. */
+  /** The exact JSON body sent, for deliveries planned before migration 0004 (newer ones have an envelope). */
   body: text('body'),
+  /** The webhook body without its items (migration 0004); the items are the payload named by payloadHash. */
+  envelope: text('envelope'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   completedAt: tstz('completed_at'),
@@ -65,10 +67,27 @@ export const destinationSnapshots = pgTable('destination_snapshots', {
   siteId: uuid('site_id').notNull().unique(),
   jobId: uuid('job_id'),
   version: integer('version').notNull(),
-  payload: jsonb('payload').$type<unknown>().notNull(),
+  /** The accepted body, for snapshots taken before migration 0004; newer ones have an envelope instead. */
+  payload: jsonb('payload').$type<unknown>(),
+  envelope: text('envelope'),
   payloadHash: text('payload_hash').notNull(),
   itemCount: integer('item_count').notNull(),
   receivedAt: tstz('received_at')
     .notNull()
     .default(sql`now()`),
 });
+
+/**
+ * An items array as sent, stored once per organization and content hash (migration 0004): deliveries and
+ * snapshots name it by payload_hash. Never updated.
+ */
+export const payloads = pgTable(
+  'payloads',
+  {
+    organizationId: organizationIdColumn(),
+    hash: text('hash').notNull(),
+    items: text('items').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [primaryKey({ columns: [table.organizationId, table.hash] })],
+);

@@ -1,0 +1,52 @@
+import type { Tx } from '../db/types.js';
+import { payloadItemsByHash } from './delivery-batch.repo.js';
+
+/**
+ * The items arrays a worker sends, kept between batches: a 1,000-site sync that sends one payload to every site
+ * reads its 16 KB once, not 1,000 times. A hash names one content, so an entry never goes stale. Bounded by total
+ * size; the least recently used entries go first.
+ */
+export interface PayloadCache {
+  /** The items JSON of each hash, read (under the caller's tenant) only for the ones not cached. */
+  itemsOf(tx: Tx, orgId: string, hashes: string[]): Promise<Map<string, string>>;
+}
+
+const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
+
+export function createPayloadCache(maxChars = DEFAULT_MAX_CHARS): PayloadCache {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const entries = new Map<string, string>();
+  let totalChars = 0;
+
+  const remember = (key: string, items: string) => {
+    entries.delete(key);
+    entries.set(key, items);
+    totalChars += items.length;
+    for (const [oldKey, oldItems] of entries) {
+      if (totalChars <= maxChars || oldKey === key) break;
+      entries.delete(oldKey);
+      totalChars -= oldItems.length;
+    }
+  };
+
+  return {
+    async itemsOf(tx, orgId, hashes) {
+      const found = new Map<string, string>();
+      const missing: string[] = [];
+      for (const hash of new Set(hashes)) {
+        const items = entries.get(`${orgId}:${hash}`);
+        if (items === undefined) missing.push(hash);
+        else {
+          found.set(hash, items);
+          totalChars -= items.length;
+          remember(`${orgId}:${hash}`, items);
+        }
+      }
+      for (const row of await payloadItemsByHash(tx, missing)) {
+        found.set(row.hash, row.items);
+        remember(`${orgId}:${row.hash}`, row.items);
+      }
+      return found;
+    },
+  };
+}
