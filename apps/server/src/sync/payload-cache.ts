@@ -13,7 +13,12 @@ export interface PayloadCache {
 
 const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
 
-export function createPayloadCache(maxChars = DEFAULT_MAX_CHARS): PayloadCache {
+type LoadPayloads = (tx: Tx, hashes: string[]) => Promise<{ hash: string; items: string }[]>;
+
+export function createPayloadCache(
+  maxChars = DEFAULT_MAX_CHARS,
+  load: LoadPayloads = payloadItemsByHash,
+): PayloadCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<string, string>();
   let totalChars = 0;
@@ -42,7 +47,7 @@ export function createPayloadCache(maxChars = DEFAULT_MAX_CHARS): PayloadCache {
           remember(`${orgId}:${hash}`, items);
         }
       }
-      for (const row of await payloadItemsByHash(tx, missing)) {
+      for (const row of missing.length > 0 ? await load(tx, missing) : []) {
         found.set(row.hash, row.items);
         remember(`${orgId}:${row.hash}`, row.items);
       }
