@@ -54,46 +54,49 @@ export interface AcceptedDelivery {
 }
 
 /**
- * Records accepted deliveries as `success`, only those still `in_progress` (a delivery another worker recorded
- * meanwhile is left as it is), and answers the rows it changed.
+ * Records accepted deliveries, in one statement: each delivery still `in_progress` becomes `success` (one another
+ * worker recorded meanwhile is left as it is), its site's last sync is now, and its site's snapshot becomes this
+ * version — its envelope and payload hash (the items are stored once, in payloads), or for a delivery planned
+ * before migration 0004 its body as jsonb. An older version finishing late never overwrites a newer snapshot; of
+ * two versions of one site in the batch, the newer one is taken (one upsert may not touch a row twice). Answers
+ * the deliveries it changed.
  */
 export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
   if (accepted.length === 0) return Promise.resolve([]);
   return rowsOf<{ id: string; job_id: string; site_id: string; version: number; attempts: number }>(
     tx,
-    sql`UPDATE deliveries AS d
-        SET status = 'success', attempts = d.attempts + v.attempts, response_code = v.response_code,
-            latency_ms = v.latency_ms, error = NULL, completed_at = now(), updated_at = now()
-        FROM unnest(
-          ${uuidArray(accepted.map((entry) => entry.id))},
-          ${intArray(accepted.map((entry) => entry.attempts))},
-          ${intArray(accepted.map((entry) => entry.responseCode))},
-          ${intArray(accepted.map((entry) => Math.round(entry.latencyMs)))}
-        ) AS v (id, attempts, response_code, latency_ms)
-        WHERE d.id = v.id AND d.status = 'in_progress'
-        RETURNING d.id, d.job_id, d.site_id, d.version, d.attempts`,
+    sql`WITH accepted AS (
+          UPDATE deliveries AS d
+          SET status = 'success', attempts = d.attempts + v.attempts, response_code = v.response_code,
+              latency_ms = v.latency_ms, error = NULL, completed_at = now(), updated_at = now()
+          FROM unnest(
+            ${uuidArray(accepted.map((entry) => entry.id))},
+            ${intArray(accepted.map((entry) => entry.attempts))},
+            ${intArray(accepted.map((entry) => entry.responseCode))},
+            ${intArray(accepted.map((entry) => Math.round(entry.latencyMs)))}
+          ) AS v (id, attempts, response_code, latency_ms)
+          WHERE d.id = v.id AND d.status = 'in_progress'
+          RETURNING d.id, d.organization_id, d.job_id, d.site_id, d.version, d.attempts, d.envelope, d.body,
+                    d.payload_hash, d.item_count
+        ),
+        snapshots AS (
+          INSERT INTO destination_snapshots
+            (organization_id, site_id, job_id, version, payload, envelope, payload_hash, item_count, received_at)
+          SELECT DISTINCT ON (site_id)
+            organization_id, site_id, job_id, version, CASE WHEN envelope IS NULL THEN body::jsonb END, envelope,
+            payload_hash, item_count, now()
+          FROM accepted
+          ORDER BY site_id, version DESC
+          ON CONFLICT (site_id) DO UPDATE SET
+            job_id = excluded.job_id, version = excluded.version, payload = excluded.payload,
+            envelope = excluded.envelope, payload_hash = excluded.payload_hash, item_count = excluded.item_count,
+            received_at = excluded.received_at
+          WHERE destination_snapshots.version < excluded.version
+        ),
+        synced AS (
+          UPDATE sites SET last_sync_status = 'success', last_sync_at = now()
+          WHERE id IN (SELECT site_id FROM accepted)
+        )
+        SELECT id, job_id, site_id, version, attempts FROM accepted`,
   );
-}
-
-/**
- * Keeps each site's newest accepted payload: its envelope and payload hash (the items are stored once, in
- * payloads), or for a delivery planned before migration 0004 its body as jsonb. An older version finishing late
- * never overwrites a newer snapshot; of two versions of one site in the batch, the newer one is taken (one upsert
- * may not touch a row twice).
- */
-export async function upsertSnapshotsFromDeliveries(tx: Tx, deliveryIds: string[]): Promise<void> {
-  if (deliveryIds.length === 0) return;
-  await tx.execute(sql`
-    INSERT INTO destination_snapshots
-      (organization_id, site_id, job_id, version, payload, envelope, payload_hash, item_count, received_at)
-    SELECT DISTINCT ON (site_id)
-      organization_id, site_id, job_id, version, CASE WHEN envelope IS NULL THEN body::jsonb END, envelope,
-      payload_hash, item_count, now()
-    FROM deliveries
-    WHERE id = ANY(${uuidArray(deliveryIds)})
-    ORDER BY site_id, version DESC
-    ON CONFLICT (site_id) DO UPDATE SET
-      job_id = excluded.job_id, version = excluded.version, payload = excluded.payload, envelope = excluded.envelope,
-      payload_hash = excluded.payload_hash, item_count = excluded.item_count, received_at = excluded.received_at
-    WHERE destination_snapshots.version < excluded.version`);
 }

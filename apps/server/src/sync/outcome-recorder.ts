@@ -5,10 +5,9 @@ import type { Tx } from '../db/types.js';
 import { QUEUES } from '../queue/job-queue.js';
 import type { ClaimedDelivery } from './claimed-delivery.js';
 import type { DeliveryOutcome } from './deliver.js';
-import { recordAcceptedDeliveries, upsertSnapshotsFromDeliveries } from './delivery-batch.repo.js';
+import { recordAcceptedDeliveries } from './delivery-batch.repo.js';
 import { recordFailedSend } from './delivery-failure.js';
 import { finalizeJobIfDone } from './job-finalizer.js';
-import { recordSitesSync } from './site-sync.repo.js';
 import { observeFinishedJob, type SyncContext } from './sync-context.js';
 import { insertLogs, type NewLog } from './sync-jobs.repo.js';
 
@@ -102,15 +101,6 @@ async function recordBatch(tx: Tx, ctx: SyncContext, entries: Entry[]): Promise<
       responseCode: outcome.status,
       latencyMs: outcome.latencyMs,
     })),
-  );
-  await upsertSnapshotsFromDeliveries(
-    tx,
-    recorded.map((row) => row.id),
-  );
-  await recordSitesSync(
-    tx,
-    recorded.map((row) => row.site_id),
-    { status: 'success' },
   );
 
   const logs: NewLog[] = recorded.map((row) => {
