@@ -25,11 +25,18 @@ import { registerProblemHandlers } from './error-handler.js';
 import { registerStorableTextCheck } from './storable-text.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validation.js';
+import { registerWebUi, WEB_DIST } from './web-ui.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** The HTTP application, with every side effect passed in. Tests call `inject()` on it; main.ts listens. */
-export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLogger } = {}) {
+/**
+ * The HTTP application, with every side effect passed in. Tests call `inject()` on it; main.ts listens.
+ * `webRoot`: the built admin UI it serves (default apps/web/dist; false: none).
+ */
+export async function buildApp(
+  deps: AppDeps,
+  options: { logger?: FastifyBaseLogger; webRoot?: string | false } = {},
+) {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -38,7 +45,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: FastifyBaseLog
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  registerProblemHandlers(app);
+  const webRoot = options.webRoot ?? WEB_DIST;
+  registerProblemHandlers(app, webRoot === false ? undefined : await registerWebUi(app, webRoot));
   await app.register(helmet);
   await app.register(rateLimit, { global: false });
   registerOriginCheck(app, deps.config.publicUrl);

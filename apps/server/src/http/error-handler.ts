@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { escapePointer } from '../lib/json.js';
+import type { UiFallback } from './web-ui.js';
 
 type AjvError = NonNullable<FastifyError['validation']>[number];
 type RequestPart = InvalidParam['in'];
@@ -60,17 +61,22 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   };
 }
 
-/** Every error on the wire is RFC 9457 problem+json: handler errors, validation, framework errors and 404s. */
-export function registerProblemHandlers(app: FastifyInstance): void {
+/**
+ * Every error on the wire is RFC 9457 problem+json: handler errors, validation, framework errors and 404s.
+ * `ui` first gets a chance at requests no route matched (the admin UI's pages and files, never /api).
+ */
+export function registerProblemHandlers(app: FastifyInstance, ui?: UiFallback): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error, request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(new HttpProblem(404, 'not-found', `No route ${request.method} ${request.url}.`).toProblem()),
+    ui?.(request, reply)
+      ? reply
+      : reply
+          .status(404)
+          .type(PROBLEM_CONTENT_TYPE)
+          .send(new HttpProblem(404, 'not-found', `No route ${request.method} ${request.url}.`).toProblem()),
   );
 }

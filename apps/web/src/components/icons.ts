@@ -1,0 +1,26 @@
+// Phosphor icons, one module each: importing the package root makes Vite transform all ~9,000 icon files.
+export { ArrowClockwise } from '@phosphor-icons/react/dist/csr/ArrowClockwise';
+export { ArrowsClockwise } from '@phosphor-icons/react/dist/csr/ArrowsClockwise';
+export { Check } from '@phosphor-icons/react/dist/csr/Check';
+export { CheckCircle } from '@phosphor-icons/react/dist/csr/CheckCircle';
+export { CircleNotch } from '@phosphor-icons/react/dist/csr/CircleNotch';
+export { Copy } from '@phosphor-icons/react/dist/csr/Copy';
+export { Database } from '@phosphor-icons/react/dist/csr/Database';
+export { FileText } from '@phosphor-icons/react/dist/csr/FileText';
+export { Gauge } from '@phosphor-icons/react/dist/csr/Gauge';
+export { Globe } from '@phosphor-icons/react/dist/csr/Globe';
+export { GridFour } from '@phosphor-icons/react/dist/csr/GridFour';
+export { Key } from '@phosphor-icons/react/dist/csr/Key';
+export { ListChecks } from '@phosphor-icons/react/dist/csr/ListChecks';
+export { Minus } from '@phosphor-icons/react/dist/csr/Minus';
+export { PencilSimple } from '@phosphor-icons/react/dist/csr/PencilSimple';
+export { Play } from '@phosphor-icons/react/dist/csr/Play';
+export { Plus } from '@phosphor-icons/react/dist/csr/Plus';
+export { Prohibit } from '@phosphor-icons/react/dist/csr/Prohibit';
+export { SignOut } from '@phosphor-icons/react/dist/csr/SignOut';
+export { Trash } from '@phosphor-icons/react/dist/csr/Trash';
+export { UsersThree } from '@phosphor-icons/react/dist/csr/UsersThree';
+export { WarningCircle } from '@phosphor-icons/react/dist/csr/WarningCircle';
+export { ArrowSquareOut } from '@phosphor-icons/react/dist/csr/ArrowSquareOut';
+export { Broadcast } from '@phosphor-icons/react/dist/csr/Broadcast';
+export type { Icon } from '@phosphor-icons/react/dist/lib/types';

@@ -1,0 +1,5 @@
+import { PageHeader } from '../../../components/ui';
+
+export default function Page() {
+  return <PageHeader title="Members & API keys" />;
+}
