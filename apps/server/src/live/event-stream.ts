@@ -7,9 +7,17 @@ export interface SseEvent {
   data: unknown;
 }
 
+/** The wire text of each event object, made once: the streams of one job share the tail's events (job-tail.ts). */
+const wireText = new WeakMap<SseEvent, string>();
+
 export function formatEvent(event: SseEvent): string {
-  // JSON.stringify escapes line breaks inside strings, so the data is always a single `data:` line.
-  return `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  let text = wireText.get(event);
+  if (text === undefined) {
+    // JSON.stringify escapes line breaks inside strings, so the data is always a single `data:` line.
+    text = `id: ${event.id}\nevent: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`;
+    wireText.set(event, text);
+  }
+  return text;
 }
 
 export interface EventStreamOptions {
@@ -71,6 +79,11 @@ export class EventStream {
 
   send(event: SseEvent): void {
     this.write(formatEvent(event));
+  }
+
+  /** Several events in one write (one socket write per read batch, not one per event). */
+  sendAll(events: SseEvent[]): void {
+    if (events.length > 0) this.write(events.map(formatEvent).join(''));
   }
 
   /** Resolves once the buffer has drained (or the client is gone). */

@@ -6,12 +6,24 @@ import { eventId, isAfter, type Position } from './event-ids.js';
 import type { SseEvent } from './event-stream.js';
 import type { Feed, PullResult } from './live-stream.js';
 import { listJobLogRows, type LiveLogRow } from './live.repo.js';
+import type { JobTail } from './job-tail.js';
 import type { LogNotice } from './notification-hub.js';
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['success', 'partial', 'failed'];
 
-/** The events one log line gives, in stream order: its `log`, then `site` and `job` if it reports a status. */
-export function eventsOfRow({ log, siteSlug }: LiveLogRow): SseEvent[] {
+const eventsByRow = new WeakMap<LiveLogRow, SseEvent[]>();
+
+/**
+ * The events one log line gives, in stream order: its `log`, then `site` and `job` if it reports a status. Made
+ * once per row object: a row of a job's shared tail serves every stream of the job (and its wire text too).
+ */
+export function eventsOfRow(row: LiveLogRow): SseEvent[] {
+  let events = eventsByRow.get(row);
+  if (!events) eventsByRow.set(row, (events = makeEvents(row)));
+  return events;
+}
+
+function makeEvents({ log, siteSlug }: LiveLogRow): SseEvent[] {
   const logId = String(log.id);
   const events: SseEvent[] = [
     {
@@ -59,9 +71,10 @@ export function eventsOfRow({ log, siteSlug }: LiveLogRow): SseEvent[] {
 
 /**
  * One job's log as events, from a position on. Exact because insertLogs makes a job's lines visible in id order:
- * everything at or below the position has been seen, so each read only asks for greater ids. The feed ends after
- * the event that reports a final job status, or, for a job already final when the stream opened (a replay, or a
- * client resuming after that event), as soon as it has read everything.
+ * everything at or below the position has been seen, so each read only asks for greater ids. Lines the job's
+ * shared tail (job-tail.ts) holds come from memory; older ones (a replay, a resume, a client that lagged) from the
+ * database. The feed ends after the event that reports a final job status, or, for a job already final when the
+ * stream opened (a replay, or a client resuming after that event), as soon as it has read everything.
  */
 export class JobFeed implements Feed {
   private position: Position;
@@ -72,6 +85,8 @@ export class JobFeed implements Feed {
     private readonly jobId: string,
     from: Position,
     private readonly finishedAtOpen: boolean,
+    /** Null for a finished job: nothing new can come, the feed reads the database to the end. */
+    private readonly tail: JobTail | null,
     private readonly batchSize = 500,
   ) {
     this.position = from;
@@ -85,9 +100,11 @@ export class JobFeed implements Feed {
   async pull(send: (event: SseEvent) => void): Promise<PullResult> {
     // A position inside a line (its `log` or `site` event) reads that line again for the rest of its events.
     const afterId = this.position.part === 'job' ? this.position.logId : this.position.logId - 1;
-    const rows = await withTenant(this.db, this.scope, (tx) =>
-      listJobLogRows(tx, this.jobId, afterId, this.batchSize),
-    );
+    const rows =
+      this.tail?.linesAfter(afterId, this.batchSize) ??
+      (await withTenant(this.db, this.scope, (tx) =>
+        listJobLogRows(tx, this.jobId, afterId, this.batchSize),
+      ));
     let finished = false;
     for (const row of rows) {
       for (const event of eventsOfRow(row)) {

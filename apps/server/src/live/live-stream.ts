@@ -38,7 +38,9 @@ export function pump(
         do {
           await stream.drained();
           if (stream.closed) return;
-          result = await feed.pull((event) => stream.send(event));
+          const events: SseEvent[] = [];
+          result = await feed.pull((event) => events.push(event));
+          stream.sendAll(events);
         } while (result === 'more' && !stream.closed);
         if (result === 'done') stream.end();
       }

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startReceiver, type Receiver } from '../../test/support/receivers.js';
 import { openSse, type ReceivedEvent } from '../../test/support/sse-client.js';
 import { rowsOf } from '../../test/support/sql.js';
@@ -197,14 +197,6 @@ describe('GET /api/v1/sync-jobs/:id/events', () => {
     const job = await insertJob(orgId);
     const LINES = 6_000;
     const message = 'x'.repeat(2_000);
-    for (let n = 0; n < LINES; n += 500) {
-      await writeLines(
-        orgId,
-        job,
-        Array.from({ length: 500 }, () => ({ message })),
-      );
-    }
-    await finishJob(orgId, job);
     const before = t.app.liveStreams.count;
 
     // A raw socket that sends the request and then does not read: the server's writes back up. HTTP/1.0, so the
@@ -216,12 +208,25 @@ describe('GET /api/v1/sync-jobs/:id/events', () => {
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
     socket.write(`GET /api/v1/sync-jobs/${job}/events HTTP/1.0\r\nhost: 127.0.0.1\r\n${headers}\r\n`);
+    for (let n = 0; t.app.liveStreams.count === before; n++) {
+      if (n > 200) throw new Error('the stream did not open');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Written while the job runs: more than the job's shared tail keeps (2,000 lines), so the stream, once it
+    // reads again, catches up from the database.
+    for (let n = 0; n < LINES; n += 500) {
+      await writeLines(
+        orgId,
+        job,
+        Array.from({ length: 500 }, () => ({ message })),
+      );
+    }
+    await finishJob(orgId, job);
     let peak = 0;
     for (let n = 0; n < 20; n++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       peak = Math.max(peak, ...t.app.liveStreams.bufferedBytes());
     }
-    expect(t.app.liveStreams.count).toBe(before + 1);
     // The total is ~12 MB; the server holds at most its bound (128 KiB) plus one read batch (500 lines, ~1 MB).
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(128 * 1024 + 500 * 2_300);
@@ -232,8 +237,11 @@ describe('GET /api/v1/sync-jobs/:id/events', () => {
     socket.resume();
     await new Promise((resolve) => socket.once('end', resolve));
     socket.destroy();
-    const logEvents = received.match(/\nevent: log\n/g) ?? [];
-    expect(logEvents).toHaveLength(LINES + 1);
+    const logIds = [...received.matchAll(/id: (\d+)\nevent: log\n/g)].map((match) => match[1]);
+    const expected = (await expectedIds(job)).filter((id) => /^\d+$/.test(id));
+    expect(logIds).toHaveLength(LINES + 1);
+    expect(logIds).toEqual(expected);
+    await vi.waitFor(() => expect(t.app.liveStreams.tailCount).toBe(0));
   }, 60_000);
 
   it('refuses: unauthenticated 401, another organization 404, a malformed Last-Event-ID 400', async () => {

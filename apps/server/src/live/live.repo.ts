@@ -21,6 +21,15 @@ export function listJobLogRows(tx: Tx, jobId: string, afterId: number, limit: nu
     .limit(limit);
 }
 
+/** The greatest id among the job's lines (0 without any). */
+export async function latestJobLogId(tx: Tx, jobId: string): Promise<number> {
+  const [row] = await tx
+    .select({ id: sql<string | null>`max(${jobLogs.id})` })
+    .from(jobLogs)
+    .where(eq(jobLogs.jobId, jobId));
+  return row?.id ? Number(row.id) : 0;
+}
+
 /** The organization's lines that report a job status, after `afterId`, in id order (partial index of 0003). */
 export function listJobStatusRows(tx: Tx, orgId: string, afterId: number, limit: number) {
   return tx

@@ -48,10 +48,12 @@ function lastEventId(request: FastifyRequest, query: { last_event_id?: string })
 export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const hub = new NotificationHub({ listen: deps.listen });
-  const streams = new LiveStreams(deps.db, hub, {
-    heartbeatMs: deps.config.liveHeartbeatMs,
-    maxBufferedBytes: MAX_BUFFERED_BYTES,
-  });
+  const streams = new LiveStreams(
+    deps.db,
+    hub,
+    { heartbeatMs: deps.config.liveHeartbeatMs, maxBufferedBytes: MAX_BUFFERED_BYTES },
+    (error) => root.log.error({ err: error }, 'live job tail read failed'),
+  );
   app.decorate('liveStreams', streams);
   // Open streams would keep the server from closing: end them first, then stop listening.
   app.addHook('preClose', async () => streams.endAll());

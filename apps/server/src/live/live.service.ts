@@ -6,6 +6,7 @@ import { notFound } from '../http/problem.js';
 import type { Position } from './event-ids.js';
 import { EventStream } from './event-stream.js';
 import { FINAL_STATUSES, JobFeed } from './job-feed.js';
+import { JobTails } from './job-tail.js';
 import { pump, type Feed } from './live-stream.js';
 import { findJobStatus, jobStatusFloor } from './live.repo.js';
 import type { NotificationHub, Wake } from './notification-hub.js';
@@ -21,11 +22,21 @@ export interface LiveOptions {
 export class LiveStreams {
   private readonly open = new Set<EventStream>();
 
+  private readonly tails: JobTails;
+
   constructor(
     private readonly db: AppDb,
     private readonly hub: NotificationHub,
     private readonly options: LiveOptions,
-  ) {}
+    onError: (error: unknown) => void = () => {},
+  ) {
+    this.tails = new JobTails(db, (jobId, wake) => hub.subscribeJob(jobId, wake), onError);
+  }
+
+  /** Jobs whose streams share a tail in this process (tests). */
+  get tailCount(): number {
+    return this.tails.size;
+  }
 
   get count(): number {
     return this.open.size;
@@ -36,13 +47,33 @@ export class LiveStreams {
     return [...this.open].map((stream) => stream.bufferedBytes);
   }
 
-  /** 404 unless the job is the caller's organization's, before anything is streamed. */
+  /**
+   * 404 unless the job is the caller's organization's, before anything is streamed. A running job's streams share
+   * its tail (job-tail.ts); a finished one's are a replay, read from the database to the end.
+   */
   async streamJob(reply: FastifyReply, principal: Principal, jobId: string, from: Position): Promise<void> {
     const scope = scopeOf(principal);
     const status = await withTenant(this.db, scope, (tx) => findJobStatus(tx, jobId));
     if (!status) throw notFound('sync job');
-    const feed = new JobFeed(this.db, scope, jobId, from, FINAL_STATUSES.includes(status));
-    await this.stream(reply, feed, (wake) => this.hub.subscribeJob(jobId, wake));
+    if (FINAL_STATUSES.includes(status)) {
+      const feed = new JobFeed(this.db, scope, jobId, from, true, null);
+      await this.stream(reply, feed, (wake) => this.hub.subscribeJob(jobId, wake));
+      return;
+    }
+    const tail = await this.tails.acquire(jobId, principal.orgId);
+    try {
+      const feed = new JobFeed(this.db, scope, jobId, from, false, tail);
+      await this.stream(reply, feed, async (wake) => {
+        const unfollow = tail.follow(wake);
+        return () => {
+          unfollow();
+          this.tails.release(jobId);
+        };
+      });
+    } catch (error) {
+      this.tails.release(jobId);
+      throw error;
+    }
   }
 
   /**

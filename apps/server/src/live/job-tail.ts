@@ -1,0 +1,192 @@
+import { withTenant } from '../db/tenant.js';
+import type { AppDb } from '../db/types.js';
+import { latestJobLogId, listJobLogRows, type LiveLogRow } from './live.repo.js';
+import type { LogNotice, Wake } from './notification-hub.js';
+
+/**
+ * The newest lines of one job, read once per notification for every stream of this process that follows the job.
+ * Without it, each of N streams would read the same rows after every commit: N transactions per commit, which on
+ * PGlite (one connection) queue behind each other and the engine, and on PostgreSQL take N pool connections.
+ *
+ * The window holds every line of the job with `floor < id <= readId`, in id order (exact because insertLogs makes a
+ * job's lines visible in id order, see job-feed.ts). A stream whose position is inside the window is served from
+ * memory; one that is further behind (a replay, a resume, a slow client) reads the database itself until it
+ * catches up. The window keeps at most `maxRows` lines.
+ */
+export class JobTail {
+  private rows: LiveLogRow[] = [];
+  private floor = 0;
+  private readId = 0;
+  private readonly feeds = new Set<Wake>();
+  private reading = false;
+  private dirty = false;
+  private failed = false;
+
+  private constructor(
+    private readonly db: AppDb,
+    private readonly orgId: string,
+    private readonly jobId: string,
+    private readonly maxRows: number,
+    private readonly batchSize: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * A tail from the job's newest line at the time of the call on. Call it once notifications of the job flow
+   * (subscribed to the hub), so that nothing committed after the look-up goes unnoticed.
+   */
+  static async open(options: {
+    db: AppDb;
+    orgId: string;
+    jobId: string;
+    maxRows?: number;
+    batchSize?: number;
+    onError: (error: unknown) => void;
+  }): Promise<JobTail> {
+    const tail = new JobTail(
+      options.db,
+      options.orgId,
+      options.jobId,
+      options.maxRows ?? 2_000,
+      options.batchSize ?? 500,
+      options.onError,
+    );
+    const latest = await withTenant(options.db, { orgId: options.orgId }, (tx) =>
+      latestJobLogId(tx, options.jobId),
+    );
+    tail.floor = tail.readId = latest;
+    return tail;
+  }
+
+  /** The feeds woken after each read that found lines; returns the function that removes `wake`. */
+  follow(wake: Wake): () => void {
+    this.feeds.add(wake);
+    return () => this.feeds.delete(wake);
+  }
+
+  get followers(): number {
+    return this.feeds.size;
+  }
+
+  /**
+   * The lines after `afterId`, at most `limit`, or null when the window cannot answer (the position is older than
+   * it, or the tail failed): the caller reads the database.
+   */
+  linesAfter(afterId: number, limit: number): LiveLogRow[] | null {
+    if (this.failed || afterId < this.floor) return null;
+    let low = 0;
+    let high = this.rows.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.rows[middle]!.log.id <= afterId) low = middle + 1;
+      else high = middle;
+    }
+    return this.rows.slice(low, low + limit);
+  }
+
+  /** A notification of the job (null: re-read whatever it says). Reads are single-flight. */
+  readonly wake: Wake = (notice: LogNotice | null) => {
+    if (this.failed) return this.wakeFeeds(notice);
+    if (notice !== null && notice.maxId <= this.readId) return;
+    this.dirty = true;
+    if (!this.reading) void this.read();
+  };
+
+  private async read(): Promise<void> {
+    this.reading = true;
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        let rows: LiveLogRow[];
+        do {
+          rows = await withTenant(this.db, { orgId: this.orgId }, (tx) =>
+            listJobLogRows(tx, this.jobId, this.readId, this.batchSize),
+          );
+          if (rows.length === 0) break;
+          this.rows.push(...rows);
+          this.readId = rows.at(-1)!.log.id;
+          const excess = this.rows.length - this.maxRows;
+          if (excess > 0) this.floor = this.rows.splice(0, excess).at(-1)!.log.id;
+          this.wakeFeeds({ orgId: this.orgId, jobId: this.jobId, maxId: this.readId, jobStatus: false });
+        } while (rows.length === this.batchSize);
+      }
+    } catch (error) {
+      // The feeds read the database themselves from now on, woken by the notifications the tail passes on.
+      this.failed = true;
+      this.onError(error);
+      this.wakeFeeds(null);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private wakeFeeds(notice: LogNotice | null): void {
+    for (const wake of this.feeds) wake(notice);
+  }
+}
+
+interface TailEntry {
+  tail: Promise<JobTail>;
+  refs: number;
+  /** Ends the tail's subscription to the job's notifications. */
+  stop?: () => void;
+}
+
+/**
+ * One tail per followed job in this process, shared by its streams and dropped (with its subscription) when the
+ * last of them closes.
+ */
+export class JobTails {
+  private readonly entries = new Map<string, TailEntry>();
+
+  constructor(
+    private readonly db: AppDb,
+    private readonly subscribe: (jobId: string, wake: Wake) => Promise<() => void>,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The job's tail, opened if need be; `release` it once when done with it. */
+  async acquire(jobId: string, orgId: string): Promise<JobTail> {
+    let entry = this.entries.get(jobId);
+    if (!entry) {
+      const created: TailEntry = { refs: 0, tail: Promise.resolve(null as unknown as JobTail) };
+      created.tail = this.open(created, jobId, orgId);
+      created.tail.catch(() => {
+        created.stop?.();
+        if (this.entries.get(jobId) === created) this.entries.delete(jobId);
+      });
+      this.entries.set(jobId, created);
+      entry = created;
+    }
+    entry.refs += 1;
+    try {
+      return await entry.tail;
+    } catch (error) {
+      entry.refs -= 1;
+      throw error;
+    }
+  }
+
+  private async open(entry: TailEntry, jobId: string, orgId: string): Promise<JobTail> {
+    // Notices before the tail exists are covered by its first look-up and the read below.
+    const opened: { tail?: JobTail } = {};
+    entry.stop = await this.subscribe(jobId, (notice) => opened.tail?.wake(notice));
+    const tail = await JobTail.open({ db: this.db, orgId, jobId, onError: this.onError });
+    opened.tail = tail;
+    // A commit notified while the tail was looking up the newest id may be past it: one read to be sure.
+    tail.wake(null);
+    return tail;
+  }
+
+  release(jobId: string): void {
+    const entry = this.entries.get(jobId);
+    if (!entry || --entry.refs > 0) return;
+    this.entries.delete(jobId);
+    void entry.tail.then(() => entry.stop?.()).catch(() => {});
+  }
+
+  /** Jobs with a tail now (tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
