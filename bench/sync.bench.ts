@@ -4,6 +4,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureDeliveryClient } from './lib/delivery-client.js';
 import { runDatabaseInChild } from './lib/database-child.js';
+import { runLiveInChild } from './lib/live-latency.js';
 import { postgresServerUrl, type DatabaseKind } from './lib/databases.js';
 import { measureRawCeiling, type RawRun } from './lib/raw-ceiling.js';
 import { startReceiverProcess } from './lib/receiver-process.js';
@@ -16,7 +17,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'all' },
-    only: { type: 'string', default: 'raw,client,demo,sites' },
+    only: { type: 'string', default: 'raw,client,demo,sites,live' },
+    streams: { type: 'string', default: '50' },
     sites: { type: 'string', default: '1000' },
     'raw-requests': { type: 'string' },
     markdown: { type: 'boolean', default: false },
@@ -29,8 +31,9 @@ if (args.help) {
   --runs N            measured runs per figure (default 5; 3 with --quick), after one uncounted warm-up run
   --quick             fewer runs and raw requests, for a quick look
   --db pglite|postgres|all   which databases (PostgreSQL needs BENCH_DATABASE_URL or DATABASE_URL)
-  --only LIST         figures to run: raw,client,demo,sites (default all)
-  --sites N           sites in the fan-out sync (default 1000)
+  --only LIST         figures to run: raw,client,demo,sites,live (default all)
+  --sites N           sites in the fan-out sync and the live figures (default 1000)
+  --streams N         SSE streams open during the live figures (default 50)
   --raw-requests N    requests per raw-ceiling run (default 5000; 2000 with --quick)
   --markdown          also print the table as Markdown`);
   process.exit(0);
@@ -40,7 +43,7 @@ const runs = Number(args.runs ?? (args.quick ? 3 : 5));
 const rawRequests = Number(args['raw-requests'] ?? (args.quick ? 2000 : 5000));
 const siteCount = Number(args.sites);
 const only = new Set(args.only.split(','));
-const unknown = [...only].filter((name) => !['raw', 'client', 'demo', 'sites'].includes(name));
+const unknown = [...only].filter((name) => !['raw', 'client', 'demo', 'sites', 'live'].includes(name));
 if (
   !(runs >= 1 && rawRequests >= 1 && siteCount >= 1) ||
   unknown.length > 0 ||
@@ -138,6 +141,18 @@ try {
       rawMedian,
     });
     setup[kind] = answer.setup;
+    results.push(...answer.results);
+  }
+  for (const kind of only.has('live') ? kinds : []) {
+    const answer = await runLiveInChild({
+      kind: kind as DatabaseKind,
+      serverUrl,
+      receiverOrigin: receiver.origin,
+      runs,
+      siteCount,
+      streams: Number(args.streams),
+    });
+    setup[kind] = { ...(setup[kind] as object), ...answer.setup };
     results.push(...answer.results);
   }
 } finally {

@@ -5,10 +5,13 @@ import type { Database } from '../../apps/server/src/db/types.js';
 import { buildApp, type App } from '../../apps/server/src/http/app.js';
 import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
 import { startSyncEngine } from '../../apps/server/src/sync/engine.js';
+import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
 
 export interface BenchApp {
   app: App;
   keys: Keys;
+  /** The sync engine's queue (the live figures enqueue a job once their streams are open). */
+  queue: SyncQueue;
   /** The arguments of every error the engine logged (a healthy run has none). */
   errors: unknown[];
   close(): Promise<void>;
@@ -16,8 +19,9 @@ export interface BenchApp {
 
 /**
  * The real service in this process, wired as main.ts wires it (sync engine with its production defaults: worker
- * on, 64 deliveries in flight, 64 connections per origin, the real quick-retry schedule), minus `listen`: requests
- * go through `app.inject`. The only change to the defaults: the receiver's origin passes the SSRF guard.
+ * on, 64 deliveries in flight, 64 connections per origin, the real quick-retry schedule, LISTEN/NOTIFY for the
+ * live streams). Requests go through `app.inject`, except the live figures' event streams (live-latency.ts listens
+ * on a port). The only change to the defaults: the receiver's origin passes the SSRF guard.
  */
 export async function startBenchApp(database: Database, receiverOrigin: string): Promise<BenchApp> {
   const config: Config = {
@@ -53,11 +57,13 @@ export async function startBenchApp(database: Database, receiverOrigin: string):
     keys,
     queue: engine.queue,
     metrics: engine.metrics,
+    listen: database.listen,
   });
   await app.ready();
   return {
     app,
     keys,
+    queue: engine.queue,
     errors,
     close: async () => {
       await app.close();
