@@ -25,6 +25,8 @@ const EnvSchema = Type.Object({
   ALLOWED_DESTINATION_ORIGINS: Type.Optional(Type.String()),
   /** How often an idle live event stream (SSE) sends a comment line, so proxies do not close it. */
   LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
+  /** Deliveries a worker hands its HTTP client at once (which sends at most 64 at a time); unset: the default. */
+  WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -47,6 +49,8 @@ export interface Config {
   allowedDestinationOrigins: string[];
   /** The heartbeat period of live event streams (GET …/events). */
   liveHeartbeatMs: number;
+  /** Deliveries a worker hands its HTTP client at once; undefined: the worker's default. */
+  workerConcurrency?: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
     liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
   };
 }

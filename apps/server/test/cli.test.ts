@@ -12,7 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => rm(cwd, { recursive: true, force: true }));
 
-describe('datasync serve (embedded database)', () => {
+// Each case starts one to three `datasync` processes (tsx compiles the sources, PGlite starts): seconds each on an
+// idle machine, several times that while the rest of the suite runs on the same two cores.
+describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
   it('creates the data folder, serves the API, refuses a second process on it, and stops cleanly on SIGTERM', async () => {
     const env = { DATA_DIR: join(cwd, 'data'), PORT: '0', LOG_LEVEL: 'info' };
     const server = runCli(['serve'], { cwd, env });

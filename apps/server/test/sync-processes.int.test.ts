@@ -52,8 +52,8 @@ function startCli(name: string, args: string[], env: Record<string, string> = {}
   return cli;
 }
 
-async function startWorkerProcess(name: string): Promise<CliProcess> {
-  const cli = startCli(name, ['worker']);
+async function startWorkerProcess(name: string, env: Record<string, string> = {}): Promise<CliProcess> {
+  const cli = startCli(name, ['worker'], env);
   await waitFor(
     `${name} to start`,
     () => /DataSync worker is running/.test(cli.output()),
@@ -223,9 +223,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
   });
 
   it('two worker processes share one job: every site gets its version, no webhook-id is sent twice at once', async () => {
-    // More sites than one worker takes in one fetch (concurrency 64, batch = free slots), with the receiver holding
-    // each request 1.5 s: the planning worker cannot hold them all, so the other one must take a share. With ~40
-    // sites the first worker would legitimately fetch them all and the other would idle.
+    // More sites than one worker takes on at once (WORKER_CONCURRENCY 64 here), with the receiver holding each
+    // request 1.5 s: the planning worker cannot hold them all, so the other one must take a share. With ~40 sites
+    // the first worker would legitimately fetch them all and the other would idle.
     const SITES = 100;
     const HOLD_MS = 1_500;
     const { owner, sites } = await organizationWithSites('Two workers', SITES);
@@ -240,7 +240,11 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
     };
 
     // Started together, as N machines would: both migrate and set up the queue on one database at once.
-    const [a, b] = await Promise.all([startWorkerProcess('worker A'), startWorkerProcess('worker B')]);
+    const small = { WORKER_CONCURRENCY: '64' };
+    const [a, b] = await Promise.all([
+      startWorkerProcess('worker A', small),
+      startWorkerProcess('worker B', small),
+    ]);
     pids = [a.child.pid!, b.child.pid!];
     const started = performance.now();
     const jobId = await createJob(owner);
@@ -306,7 +310,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
       return { hang: true };
     };
     const jobId = await createJob(owner, { force: true });
-    // One worker fetches all twelve deliveries at once (concurrency 64), so all twelve requests arrive.
+    // One worker takes all twelve deliveries at once (up to 256 by default), so all twelve requests arrive.
     await waitFor(
       'every version-2 request to arrive',
       () => ledger.arrivals.filter((a) => a.version === 2).length === SITES,

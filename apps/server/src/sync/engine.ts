@@ -20,7 +20,7 @@ export interface SyncEngine {
 export async function startSyncEngine(
   database: Database,
   options: {
-    config: Pick<Config, 'allowedDestinationOrigins'>;
+    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency'>;
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
     worker?: boolean;
@@ -43,7 +43,7 @@ export async function startSyncEngine(
   });
   const worker = createSyncWorker(
     { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log, metrics },
-    options.workerOptions,
+    { concurrency: options.config.workerConcurrency, ...options.workerOptions },
   );
   if (options.worker !== false) worker.start();
   return {

@@ -6,8 +6,14 @@ import { createPayloadCache } from './payload-cache.js';
 import { planSyncJob } from './planner.js';
 import type { DeliverJobData, PlanJobData, SyncContext } from './sync-context.js';
 
-/** How many deliveries per HTTP slot may wait for their outcome to be recorded. */
-const UNFINISHED_PER_SLOT = 8;
+/** How many deliveries per sending slot may wait for their outcome to be recorded. */
+const UNFINISHED_PER_SLOT = 2;
+/**
+ * Deliveries handed to the delivery client at once. The client itself sends at most `connections` (64 by default)
+ * at a time and queues the rest; handing it more than that keeps its connections busy while the next batch is
+ * fetched and claimed, and makes those batches bigger (measured: 1,000 sites 1.48 s instead of 1.87 s, bench, PG).
+ */
+const DEFAULT_CONCURRENCY = 256;
 
 export interface SyncWorker {
   start(): void;
@@ -18,7 +24,7 @@ export interface SyncWorker {
 }
 
 export interface SyncWorkerOptions {
-  /** Deliveries in flight at once (the HTTP client bounds connections separately). */
+  /** Deliveries handed to the delivery client at once (which bounds its own requests in flight). */
   concurrency?: number;
   /** Fallback poll interval; sends in this process wake the worker at once. */
   pollMs?: number;
@@ -34,11 +40,11 @@ export function createSyncWorker(
   base: Omit<SyncContext, 'wake'>,
   options: SyncWorkerOptions = {},
 ): SyncWorker {
-  const concurrency = options.concurrency ?? 64;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const pollMs = options.pollMs ?? 500;
   const inFlight = new Set<Promise<void>>();
-  // HTTP exchanges in progress (bounded by `concurrency`), and deliveries taken from the queue whose outcome is not
-  // recorded yet (bounded too, should the database fall behind the network: memory stays bounded).
+  // Sends handed to the delivery client (bounded by `concurrency`), and deliveries taken from the queue whose outcome
+  // is not recorded yet (bounded too, should the database fall behind the network: memory stays bounded).
   let sending = 0;
   let unfinishedDeliveries = 0;
   const maxUnfinished = concurrency * UNFINISHED_PER_SLOT;
