@@ -66,6 +66,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('sends live stream heartbeats every 15 s unless LIVE_HEARTBEAT_MS says otherwise (1 s to 5 min)', () => {
+    expect(loadConfig({}).liveHeartbeatMs).toBe(15_000);
+    expect(loadConfig({ LIVE_HEARTBEAT_MS: '30000' }).liveHeartbeatMs).toBe(30_000);
+    expect(() => loadConfig({ LIVE_HEARTBEAT_MS: '10' })).toThrow(/LIVE_HEARTBEAT_MS/);
+    expect(() => loadConfig({ LIVE_HEARTBEAT_MS: '600000' })).toThrow(/LIVE_HEARTBEAT_MS/);
+  });
+
   it('allows the demo landing pages as destinations by default, or exactly the origins given', () => {
     expect(loadConfig({ LANDING_PORT: '4001' }).allowedDestinationOrigins).toEqual([
       'http://127.0.0.1:4001',
