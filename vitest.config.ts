@@ -19,6 +19,17 @@ export default defineConfig({
           globalSetup,
         },
       },
+      {
+        // The admin UI in Chromium against `npm start` (e2e/admin-ui.test.ts); skipped without /usr/bin/chromium.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          expect: { poll: { timeout: 20_000 } },
+        },
+      },
       ...(postgresUrl
         ? [
             {

@@ -2,11 +2,13 @@ import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { Layout } from './components/layout';
 import { ErrorState, Loading } from './components/ui';
 import { useMe } from './features/auth/api';
+import { safeNext } from './features/auth/safe-next';
 import { matchPath, navigate, usePathname } from './lib/router';
 
 // Every page is its own chunk: the first load carries React, the query client, the shell and the current page only.
 const LoginPage = lazy(() => import('./features/auth/components/login-page'));
 const SignupPage = lazy(() => import('./features/auth/components/signup-page'));
+const AcceptInvitePage = lazy(() => import('./features/auth/components/accept-invite-page'));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, React.LazyExoticComponent<Page>][] = [
@@ -37,8 +39,15 @@ export function App() {
       </main>
     );
   }
+  if (pathname === '/accept-invite') {
+    return (
+      <Suspense fallback={<Loading />}>
+        <AcceptInvitePage me={me.data} />
+      </Suspense>
+    );
+  }
   if (PUBLIC_PATHS.includes(pathname)) {
-    if (me.data) return <Redirect to="/" />;
+    if (me.data) return <Redirect to={safeNext(new URLSearchParams(location.search).get('next'))} />;
     return (
       <Suspense fallback={<Loading />}>{pathname === '/login' ? <LoginPage /> : <SignupPage />}</Suspense>
     );
@@ -49,7 +58,7 @@ export function App() {
   for (const [pattern, Component] of ROUTES) {
     const params = matchPath(pattern, pathname);
     if (params) {
-      page = <Component params={params} />;
+      page = <Component key={pathname} params={params} />;
       break;
     }
   }

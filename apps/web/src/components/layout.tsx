@@ -11,7 +11,7 @@ import {
 } from './icons';
 import type { Me } from '@datasync/contracts';
 import type { ReactNode } from 'react';
-import { useLogout } from '../features/auth/api';
+import { useLogout, useSwitchOrganization } from '../features/auth/api';
 import { Link, navigate, usePathname } from '../lib/router';
 import { Badge, Button } from './ui';
 
@@ -27,6 +27,7 @@ const NAV: { to: string; label: string; icon: Icon; adminOnly?: boolean }[] = [
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const pathname = usePathname();
   const logout = useLogout();
+  const switchTo = useSwitchOrganization();
   const isAdmin = me.role === 'admin' || me.role === 'owner';
   const current = (to: string) => (to === '/' ? pathname === '/' : pathname.startsWith(to));
   return (
@@ -58,6 +59,20 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
             <span className="font-semibold" data-testid="organization-name">
               {me.organization.name}
             </span>
+            {me.organizations.length > 1 && (
+              <select
+                aria-label="Switch organization"
+                className="rounded-md text-sm ring-1 ring-slate-300"
+                value={me.organization.id}
+                onChange={(event) => switchTo(event.target.value)}
+              >
+                {me.organizations.map((organization) => (
+                  <option key={organization.id} value={organization.id}>
+                    {organization.name} ({organization.role})
+                  </option>
+                ))}
+              </select>
+            )}
             <Badge tone="violet">
               <span className="sr-only">Your role: </span>
               <span data-testid="role">{me.role}</span>

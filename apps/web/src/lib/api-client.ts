@@ -1,4 +1,5 @@
 import type { InvalidParam, Problem } from '@datasync/contracts';
+import { activeOrganization } from './organization';
 
 /** An error answer from the API: its RFC 9457 problem, with the invalid fields' JSON pointers when there are any. */
 export class ApiError extends Error {
@@ -41,12 +42,16 @@ export async function api<T>(
   path: string,
   options: { body?: unknown; query?: Query; signal?: AbortSignal } = {},
 ): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const organization = activeOrganization();
+  if (organization) headers['x-organization-id'] = organization;
   let response: Response;
   try {
     response = await fetch(withQuery(`/api/v1${path}`, options.query), {
       method,
       credentials: 'same-origin',
-      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: options.body === undefined ? null : JSON.stringify(options.body),
       signal: options.signal ?? null,
     });

@@ -1,6 +1,7 @@
 import { can, type LoginBody, type Me, type Permission, type SignupBody } from '@datasync/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../../lib/api-client';
+import { activeOrganization, setActiveOrganization } from '../../lib/organization';
 
 export const meKey = ['me'] as const;
 
@@ -13,6 +14,11 @@ export function useMe() {
         return await api<Me>('GET', '/me');
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return null;
+        // No longer a member of the chosen organization: fall back to the default one.
+        if (error instanceof ApiError && error.status === 403 && activeOrganization()) {
+          setActiveOrganization(null);
+          return api<Me>('GET', '/me');
+        }
         throw error;
       }
     },
@@ -30,7 +36,10 @@ export function useCan(permission: Permission): boolean {
 export function useSignup() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: SignupBody) => api<Me>('POST', '/auth/signup', { body }),
+    mutationFn: (body: SignupBody) => {
+      setActiveOrganization(null);
+      return api<Me>('POST', '/auth/signup', { body });
+    },
     onSuccess: (me) => {
       client.clear();
       client.setQueryData(meKey, me);
@@ -41,7 +50,10 @@ export function useSignup() {
 export function useLogin() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: LoginBody) => api<unknown>('POST', '/auth/login', { body }),
+    mutationFn: (body: LoginBody) => {
+      setActiveOrganization(null);
+      return api<unknown>('POST', '/auth/login', { body });
+    },
     onSuccess: async () => {
       client.clear();
       await client.fetchQuery({ queryKey: meKey, queryFn: () => api<Me>('GET', '/me') });
@@ -54,8 +66,37 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => api<void>('POST', '/auth/logout'),
     onSettled: () => {
+      setActiveOrganization(null);
       client.clear();
       client.setQueryData(meKey, null);
     },
+  });
+}
+
+/** Acts in another of the user's organizations: everything cached belonged to the previous one. */
+export function useSwitchOrganization() {
+  const client = useQueryClient();
+  return (id: string) => {
+    setActiveOrganization(id);
+    client.clear();
+    void client.invalidateQueries();
+  };
+}
+
+/**
+ * Whether requests carry X-Organization-Id, i.e. the user acts in an organization other than their first. The
+ * browser's EventSource cannot send headers, so live streams then fall back to polling.
+ */
+export function usesOrganizationHeader(me: Me | null | undefined): boolean {
+  const chosen = activeOrganization();
+  return !!me && !!chosen && me.organizations[0]?.id !== chosen;
+}
+
+export function useAcceptInvitation() {
+  const switchTo = useSwitchOrganization();
+  return useMutation({
+    mutationFn: (token: string) =>
+      api<{ organization_id: string; role: string }>('POST', '/invitations/accept', { body: { token } }),
+    onSuccess: (accepted) => switchTo(accepted.organization_id),
   });
 }

@@ -1,5 +1,6 @@
 import { ArrowsClockwise } from '../../../components/icons';
 import type { FormEvent, ReactNode } from 'react';
+export { safeNext } from '../safe-next';
 
 /** The frame of the sign-up and log-in pages. */
 export function AuthFrame({

@@ -1,9 +1,10 @@
-import { Link, navigate } from '../../../lib/router';
+import { Link, navigate, useSearchParam } from '../../../lib/router';
 import { Button, ErrorState, TextField } from '../../../components/ui';
 import { useLogin } from '../api';
-import { AuthFrame, formValues } from './auth-form';
+import { AuthFrame, formValues, safeNext } from './auth-form';
 
 export default function LoginPage() {
+  const next = useSearchParam('next');
   const login = useLogin();
   return (
     <AuthFrame
@@ -21,7 +22,7 @@ export default function LoginPage() {
         className="space-y-4"
         onSubmit={(event) => {
           const { email = '', password = '' } = formValues(event);
-          login.mutate({ email, password }, { onSuccess: () => navigate('/', { replace: true }) });
+          login.mutate({ email, password }, { onSuccess: () => navigate(safeNext(next), { replace: true }) });
         }}
       >
         <TextField label="Email" name="email" type="email" autoComplete="email" required />

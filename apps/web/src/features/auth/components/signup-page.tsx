@@ -1,10 +1,11 @@
 import { ApiError } from '../../../lib/api-client';
-import { Link, navigate } from '../../../lib/router';
+import { Link, navigate, useSearchParam } from '../../../lib/router';
 import { Button, ErrorState, TextField } from '../../../components/ui';
 import { useSignup } from '../api';
-import { AuthFrame, formValues } from './auth-form';
+import { AuthFrame, formValues, safeNext } from './auth-form';
 
 export default function SignupPage() {
+  const next = useSearchParam('next');
   const signup = useSignup();
   const fields = signup.error instanceof ApiError ? signup.error.fieldErrors() : new Map<string, string>();
   return (
@@ -25,7 +26,7 @@ export default function SignupPage() {
           const { email = '', password = '', organization_name = '', name = '' } = formValues(event);
           signup.mutate(
             { email, password, organization_name, ...(name ? { name } : {}) },
-            { onSuccess: () => navigate('/', { replace: true }) },
+            { onSuccess: () => navigate(safeNext(next), { replace: true }) },
           );
         }}
       >
