@@ -1,5 +1,7 @@
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
+export { matchPath } from './match-path';
+
 // A few routes need no router library: the path lives in history, components subscribe to it, links push to it.
 
 const listeners = new Set<() => void>();
@@ -24,21 +26,6 @@ export function usePathname(): string {
 
 export function useSearchParam(name: string): string | null {
   return useSyncExternalStore(subscribe, () => new URLSearchParams(location.search).get(name));
-}
-
-/** `/jobs/:id` against `/jobs/42` → `{ id: '42' }`; null when it does not match. */
-export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
-  const want = pattern.split('/').filter(Boolean);
-  const have = pathname.split('/').filter(Boolean);
-  if (want.length !== have.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < want.length; i++) {
-    const part = want[i]!;
-    const value = have[i]!;
-    if (part.startsWith(':')) params[part.slice(1)] = decodeURIComponent(value);
-    else if (part !== value) return null;
-  }
-  return params;
 }
 
 type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string };
