@@ -174,6 +174,20 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await editor.getByRole('list', { name: 'Override errors' }).getByText('/overrides/badge').waitFor();
     await shot('07-mappings-override-error');
     await editor.getByRole('button', { name: 'Cancel' }).click();
+
+    // A cell's mode changes through the same editor: none → block (a mapping is created), then back to none (it is
+    // deleted). Neither sends Acme Downtown to Facebook, so the sync below is unaffected.
+    for (const [from, to] of [
+      ['none', 'block'],
+      ['block', 'none'],
+    ] as const) {
+      await cell(TITLES.C, 'Facebook Campaign', from).click();
+      const dialog = page.getByRole('dialog', { name: `${TITLES.C} on Facebook Campaign` });
+      await dialog.getByRole('radio', { name: new RegExp(`^${to} `) }).check();
+      await dialog.getByRole('button', { name: 'Save mapping' }).click();
+      await cell(TITLES.C, 'Facebook Campaign', to).waitFor();
+      await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    }
     await shot('08-mappings');
   });
 
