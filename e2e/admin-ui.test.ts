@@ -144,11 +144,34 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     const typeDialog = page.getByRole('dialog', { name: 'Edit Offer banner' });
     expect(await typeDialog.getByLabel('Kind of valid_until').inputValue()).toBe('date');
     expect(await typeDialog.getByLabel('headline is required', { exact: true }).isChecked()).toBe(true);
+    // A new optional field, saved through the field editor; existing items still satisfy the schema.
+    await typeDialog.getByRole('button', { name: 'Add field' }).click();
+    const added = typeDialog.getByRole('table', { name: 'Fields' }).locator('tbody tr').last();
+    await added.getByLabel(/^Property name/).fill('promo_code');
+    await added.getByLabel('Label of promo_code').fill('Promo code');
+    await typeDialog.getByRole('button', { name: 'Save content type' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Edit schema of Offer banner' }).click();
     await typeDialog.getByRole('tab', { name: 'Raw JSON' }).click();
     const schema = JSON.parse(await typeDialog.getByLabel('JSON Schema').inputValue());
     expect(schema.properties.badge.enum).toEqual(['new', 'limited', 'bestseller']);
+    expect(schema.properties.promo_code).toEqual({ type: 'string', title: 'Promo code' });
+    expect(schema.required).toEqual(expect.arrayContaining(['headline', 'cta']));
+    expect(schema.required).not.toContain('promo_code');
+    expect(schema['x-ui'].order.at(-1)).toBe('promo_code');
+    expect([...schema['x-ui'].order].sort()).toEqual(Object.keys(schema.properties).sort());
     await shot('06-content-type-editor');
     await typeDialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // Item forms follow the saved order: the new field comes last.
+    await page.getByRole('button', { name: `Edit ${TITLES.A}` }).click();
+    const labels = await page
+      .getByRole('dialog', { name: `Edit ${TITLES.A}` })
+      .locator('label')
+      .allTextContents();
+    expect(labels.at(-1)).toBe('Promo code');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('Mappings shows the matrix with every mode', async () => {

@@ -104,7 +104,11 @@ export function TypeEditor({
   };
 
   const submit = () => {
-    let body = schema;
+    // jsonb keeps no key order: the field list's order is saved as x-ui.order, so forms show it as written.
+    let body: JsonSchema =
+      fields.length > 0
+        ? { ...schema, 'x-ui': { ...schema['x-ui'], order: fields.map(([name]) => name) } }
+        : schema;
     if (view === 'json') {
       try {
         body = JSON.parse(raw) as JsonSchema;
