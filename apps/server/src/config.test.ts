@@ -73,6 +73,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LIVE_HEARTBEAT_MS: '600000' })).toThrow(/LIVE_HEARTBEAT_MS/);
   });
 
+  it("leaves the worker's concurrency to its default unless WORKER_CONCURRENCY sets it (1 to 10,000)", () => {
+    expect(loadConfig({}).workerConcurrency).toBeUndefined();
+    expect(loadConfig({ WORKER_CONCURRENCY: '64' }).workerConcurrency).toBe(64);
+    expect(() => loadConfig({ WORKER_CONCURRENCY: '0' })).toThrow(/WORKER_CONCURRENCY/);
+    expect(() => loadConfig({ WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY/);
+  });
+
   it('allows the demo landing pages as destinations by default, or exactly the origins given', () => {
     expect(loadConfig({ LANDING_PORT: '4001' }).allowedDestinationOrigins).toEqual([
       'http://127.0.0.1:4001',
