@@ -116,6 +116,7 @@ function tableOfRoute(url: string): string {
     sites: 'sites',
     mappings: 'site_item_mappings',
     'sync-jobs': 'sync_jobs',
+    deliveries: 'deliveries',
   }[resource];
   if (!table) throw new Error(`no table known for ${url}: add it here`);
   return table;

@@ -88,3 +88,17 @@ export const SnapshotSchema = Type.Object({
   payload: Type.Unknown({ description: 'the webhook body the site accepted' }),
 });
 export type Snapshot = Static<typeof SnapshotSchema>;
+
+export const DeliveryPayloadSchema = Type.Object({
+  delivery_id: Uuid(),
+  site_id: Uuid(),
+  job_id: Uuid(),
+  status: DeliveryStatusSchema,
+  version: Type.Integer(),
+  item_count: Type.Integer(),
+  payload_hash: Type.String(),
+  payload: Type.Unknown({
+    description: 'the webhook body of this delivery, as sent (or, if never sent, as planned)',
+  }),
+});
+export type DeliveryPayload = Static<typeof DeliveryPayloadSchema>;

@@ -105,6 +105,42 @@ describe('content-addressed payloads', () => {
     expect(extraSites[0]).toHaveLength(1);
   });
 
+  it("answers each delivery's own body, even after the site accepted a newer one; none for an up-to-date one", async () => {
+    const first = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/sync-jobs?limit=1', headers: owner.headers })
+    ).json().items[0] as { id: string };
+    const job = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/sync-jobs/${first.id}`, headers: owner.headers })
+    ).json() as SyncJob;
+    const newer = await syncAndWait({ force: true }); // every site accepts a newer version
+    expect(newer.status).toBe('success');
+    for (const site of job.sites) {
+      const answer = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/deliveries/${site.delivery_id}/payload`,
+        headers: owner.headers,
+      });
+      expect(answer.statusCode).toBe(200);
+      const sent = receiver.requests
+        .map((request) => request.body)
+        .find((body) => {
+          const parsed = JSON.parse(body) as { data: { site: { id: string }; version: number } };
+          return parsed.data.site.id === site.site_id && parsed.data.version === site.version;
+        });
+      expect(answer.json()).toMatchObject({ delivery_id: site.delivery_id, version: site.version });
+      expect(answer.json().payload).toEqual(JSON.parse(sent!));
+    }
+    const unchanged = await syncAndWait();
+    expect(unchanged.sites.every((site) => site.status === 'up_to_date')).toBe(true);
+    const none = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/deliveries/${unchanged.sites[0]!.delivery_id}/payload`,
+      headers: owner.headers,
+    });
+    expect(none.statusCode).toBe(404);
+    expect(none.headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('stores nothing new when a forced sync sends the same items again', async () => {
     const before = receiver.requests.length;
     const job = await syncAndWait({ force: true });

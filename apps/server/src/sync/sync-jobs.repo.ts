@@ -183,6 +183,23 @@ export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {
     .limit(limit);
 }
 
+/** A delivery's webhook body (its envelope with the stored items, or its whole body before migration 0004). */
+export async function findDeliveryPayload(tx: Tx, deliveryId: string) {
+  const [row] = await tx
+    .select({ delivery: deliveries, items: payloads.items })
+    .from(deliveries)
+    .leftJoin(
+      payloads,
+      and(eq(payloads.organizationId, deliveries.organizationId), eq(payloads.hash, deliveries.payloadHash)),
+    )
+    .where(eq(deliveries.id, deliveryId));
+  if (!row) return undefined;
+  const { delivery, items } = row;
+  const body =
+    delivery.envelope !== null && items !== null ? webhookBody(delivery.envelope, items) : delivery.body;
+  return { delivery, body };
+}
+
 /** A site's last accepted payload: its envelope with the stored items, or, taken before migration 0004, whole. */
 export async function findSnapshotBySite(tx: Tx, siteId: string) {
   const [row] = await tx

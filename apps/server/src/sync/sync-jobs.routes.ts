@@ -1,5 +1,6 @@
 import {
   CreateSyncJobBodySchema,
+  DeliveryPayloadSchema,
   JobLogSchema,
   PageQuerySchema,
   PageSchema,
@@ -13,6 +14,7 @@ import { IdParamsSchema } from '../http/common-schemas.js';
 import { DEFAULT_PAGE_SIZE } from '../http/pagination.js';
 import {
   createSyncJob,
+  getDeliveryPayload,
   getSnapshot,
   getSyncJob,
   getSyncJobLogs,
@@ -84,6 +86,15 @@ export const syncJobRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { d
     },
     async (request, reply) =>
       reply.status(202).send(await retrySyncJob(db, queue, request.principal!, request.params.id)),
+  );
+
+  app.get(
+    '/api/v1/deliveries/:id/payload',
+    {
+      config: { access: 'sync:read' },
+      schema: { tags: ['sync'], params: IdParamsSchema, response: { 200: DeliveryPayloadSchema } },
+    },
+    (request) => getDeliveryPayload(db, request.principal!, request.params.id),
   );
 
   app.get(

@@ -1,4 +1,12 @@
-import type { CreateSyncJobBody, JobLog, Page, Snapshot, SyncJob, SyncJobSummary } from '@datasync/contracts';
+import type {
+  CreateSyncJobBody,
+  DeliveryPayload,
+  JobLog,
+  Page,
+  Snapshot,
+  SyncJob,
+  SyncJobSummary,
+} from '@datasync/contracts';
 import type PgBoss from 'pg-boss';
 import { scopeOf, type Principal } from '../auth/principal.js';
 import { recordAudit } from '../audit/audit.repo.js';
@@ -6,10 +14,11 @@ import type { JobTrigger } from '../db/schema/sync.js';
 import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 import { toPage } from '../http/pagination.js';
-import { conflict, notFound, unprocessable } from '../http/problem.js';
+import { conflict, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
 import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
 import {
+  findDeliveryPayload,
   findSnapshotBySite,
   findSyncJob,
   insertSyncJob,
@@ -185,6 +194,36 @@ export function getSnapshot(db: AppDb, principal: Principal, siteId: string): Pr
       item_count: row.itemCount,
       received_at: row.receivedAt,
       payload: row.payload,
+    };
+  });
+}
+
+/** What a delivery sent (or, not sent yet, will send); 404 for one that carries no payload (up to date, refused). */
+export function getDeliveryPayload(
+  db: AppDb,
+  principal: Principal,
+  deliveryId: string,
+): Promise<DeliveryPayload> {
+  return withTenant(db, scopeOf(principal), async (tx) => {
+    const found = await findDeliveryPayload(tx, deliveryId);
+    if (!found) throw notFound('delivery');
+    const { delivery, body } = found;
+    if (
+      body === null ||
+      delivery.version === null ||
+      delivery.itemCount === null ||
+      delivery.payloadHash === null
+    )
+      throw new HttpProblem(404, 'not-found', `This delivery is ${delivery.status}: it carries no payload.`);
+    return {
+      delivery_id: delivery.id,
+      site_id: delivery.siteId,
+      job_id: delivery.jobId,
+      status: delivery.status,
+      version: delivery.version,
+      item_count: delivery.itemCount,
+      payload_hash: delivery.payloadHash,
+      payload: JSON.parse(body) as unknown,
     };
   });
 }

@@ -1,4 +1,11 @@
-import type { CreateSyncJobBody, JobLog, Page, SyncJob, SyncJobSummary } from '@datasync/contracts';
+import type {
+  CreateSyncJobBody,
+  DeliveryPayload,
+  JobLog,
+  Page,
+  SyncJob,
+  SyncJobSummary,
+} from '@datasync/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, apiGet } from '../../lib/api-client';
 
@@ -24,6 +31,15 @@ export function useJob(id: string, options: { refetchInterval?: number | false }
     queryKey: jobKeys.detail(id),
     queryFn: () => apiGet<SyncJob>(`/sync-jobs/${id}`),
     refetchInterval: options.refetchInterval ?? false,
+  });
+}
+
+/** The webhook body one delivery carried; it never changes, so it is fetched once. */
+export function useDeliveryPayload(deliveryId: string) {
+  return useQuery({
+    queryKey: ['deliveries', deliveryId, 'payload'],
+    queryFn: () => apiGet<DeliveryPayload>(`/deliveries/${deliveryId}/payload`),
+    staleTime: Infinity,
   });
 }
 

@@ -1,18 +1,10 @@
-import type {
-  CreateSiteBody,
-  Site,
-  SitePreview,
-  SiteWithSecret,
-  Snapshot,
-  UpdateSiteBody,
-} from '@datasync/contracts';
+import type { CreateSiteBody, Site, SitePreview, SiteWithSecret, UpdateSiteBody } from '@datasync/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, apiGet, ApiError } from '../../lib/api-client';
+import { api, apiGet } from '../../lib/api-client';
 
 export const siteKeys = {
   all: ['sites'] as const,
   preview: (id: string) => ['sites', id, 'preview'] as const,
-  snapshot: (id: string) => ['sites', id, 'snapshot'] as const,
 };
 
 export function useSites(options: { refetchInterval?: number | false } = {}) {
@@ -31,20 +23,6 @@ export function useSitePreview(id: string) {
 }
 
 /** What the site last accepted; null before its first sync (404). */
-export function useSiteSnapshot(id: string) {
-  return useQuery({
-    queryKey: siteKeys.snapshot(id),
-    queryFn: async () => {
-      try {
-        return await apiGet<Snapshot>(`/sites/${id}/snapshot`);
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }
-    },
-  });
-}
-
 export function useSaveSite() {
   const client = useQueryClient();
   return useMutation({

@@ -99,7 +99,7 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
                     )}
                   </td>
                   <td className="text-right">
-                    {site.version !== null && site.status === 'success' && (
+                    {site.version !== null && site.status !== 'up_to_date' && (
                       <Button aria-label={`Payload to ${site.site_name}`} onClick={() => setPayloadOf(site)}>
                         Payload
                       </Button>
