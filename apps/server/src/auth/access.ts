@@ -37,6 +37,16 @@ declare module 'fastify' {
 
 export const ORGANIZATION_HEADER = 'x-organization-id';
 
+/**
+ * A GET may name the organization in `?organization_id=` instead of the header: the browser's EventSource cannot
+ * send headers. The caller's membership is checked all the same; writes still need the header.
+ */
+function organizationInQuery(request: FastifyRequest): string | undefined {
+  if (request.method !== 'GET') return undefined;
+  const value = (request.query as Record<string, unknown> | undefined)?.organization_id;
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; auth: Auth }): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionUser', null);
@@ -76,7 +86,7 @@ export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; a
     const { user, session } = result;
     request.sessionUser = { id: user.id, email: user.email, name: user.name, sessionId: session.id };
     const memberships = await listUserMemberships(deps.db, user.id);
-    const wanted = request.headers[ORGANIZATION_HEADER];
+    const wanted = request.headers[ORGANIZATION_HEADER] ?? organizationInQuery(request);
     const membership =
       typeof wanted === 'string' ? memberships.find((m) => m.orgId === wanted) : memberships[0];
     if (membership) {

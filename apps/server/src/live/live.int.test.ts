@@ -274,6 +274,23 @@ describe('GET /api/v1/sync-jobs/:id/events', () => {
     expect(stream.status).toBe(200);
     expect(ids(await stream.untilEnd())).toEqual(await expectedIds(job));
   });
+
+  it('takes the organization from ?organization_id= when the client cannot send the header (EventSource)', async () => {
+    // The member's first organization is their own: without a choice, the owner's job is not theirs to see.
+    const member = await addMember(t.app, owner, 'viewer');
+    const cookieOnly = { cookie: member.cookie };
+    const job = await insertJob(orgId);
+    await writeLines(orgId, job, [{ message: 'hello' }]);
+    await finishJob(orgId, job);
+    expect((await openSse(jobEvents(job), cookieOnly)).status).toBe(404);
+    const chosen = await openSse(`${jobEvents(job)}?organization_id=${orgId}`, cookieOnly);
+    expect(chosen.status).toBe(200);
+    expect(ids(await chosen.untilEnd())).toEqual(await expectedIds(job));
+    // Naming an organization one is not a member of opens nothing.
+    const stranger = await signUp(t.app, { organization: 'Not a member' });
+    const refused = await openSse(`${jobEvents(job)}?organization_id=${orgId}`, { cookie: stranger.cookie });
+    expect(refused.status).toBe(403);
+  });
 });
 
 describe('GET /api/v1/events', () => {

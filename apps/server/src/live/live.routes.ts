@@ -17,6 +17,13 @@ const StreamQuerySchema = Type.Object(
         description: 'resume after this event, for clients that cannot send the Last-Event-ID header',
       }),
     ),
+    organization_id: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'the organization to act in, for clients that cannot send X-Organization-Id (EventSource)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -83,15 +83,6 @@ export function useSwitchOrganization() {
   };
 }
 
-/**
- * Whether requests carry X-Organization-Id, i.e. the user acts in an organization other than their first. The
- * browser's EventSource cannot send headers, so live streams then fall back to polling.
- */
-export function usesOrganizationHeader(me: Me | null | undefined): boolean {
-  const chosen = activeOrganization();
-  return !!me && !!chosen && me.organizations[0]?.id !== chosen;
-}
-
 export function useAcceptInvitation() {
   const switchTo = useSwitchOrganization();
   return useMutation({

@@ -1,7 +1,7 @@
 import type { JobLog, LiveJobEvent, LiveSiteEvent } from '@datasync/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { usesOrganizationHeader, useMe } from '../auth/api';
+import { activeOrganization } from '../../lib/organization';
 import { fetchJobLogs, isFinished, jobKeys } from './api';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -16,7 +16,6 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 export function useJobLog(jobId: string, initialStatus: string | undefined) {
   // One instance per job: the page is keyed by its path.
   const client = useQueryClient();
-  const poll = usesOrganizationHeader(useMe().data);
   const [logs, setLogs] = useState<JobLog[]>([]);
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<unknown>(null);
@@ -59,13 +58,11 @@ export function useJobLog(jobId: string, initialStatus: string | undefined) {
       };
     }
 
-    if (poll)
-      return pollRunningJob(jobId, append, setState, setError, () => {
-        void client.invalidateQueries({ queryKey: jobKeys.detail(jobId) });
-        void client.invalidateQueries({ queryKey: jobKeys.list });
-      });
-
-    const source = new EventSource(`/api/v1/sync-jobs/${jobId}/events`);
+    // EventSource cannot send X-Organization-Id: the organization goes in the query instead.
+    const organization = activeOrganization();
+    const source = new EventSource(
+      `/api/v1/sync-jobs/${jobId}/events${organization ? `?organization_id=${encodeURIComponent(organization)}` : ''}`,
+    );
     setState('connecting');
     source.onopen = () => setState('live');
     source.onerror = () => {
@@ -90,46 +87,7 @@ export function useJobLog(jobId: string, initialStatus: string | undefined) {
       }
     });
     return () => source.close();
-  }, [jobId, known, finishedAtOpen, client, poll]);
+  }, [jobId, known, finishedAtOpen, client]);
 
   return { logs, state, error };
-}
-
-/**
- * For a user acting in an organization other than their first: EventSource cannot send X-Organization-Id, so the
- * log is read every second from where it stopped (GET /sync-jobs/:id/logs?after=), until the job ends.
- */
-function pollRunningJob(
-  jobId: string,
-  append: (line: JobLog) => void,
-  setState: (state: StreamState) => void,
-  setError: (error: unknown) => void,
-  refresh: () => void,
-): () => void {
-  let stopped = false;
-  let after = 0;
-  setState('live');
-  const tick = async () => {
-    while (!stopped) {
-      try {
-        const lines = await fetchJobLogs(jobId, after);
-        lines.forEach(append);
-        if (lines.length > 0) {
-          after = Number(lines[lines.length - 1]!.id);
-          refresh();
-        }
-        if (lines.some((line) => isFinished(String(line.metadata?.status ?? '')) && line.site_id === null))
-          break;
-      } catch (error) {
-        setError(error);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    if (!stopped) setState('closed');
-  };
-  void tick();
-  return () => {
-    stopped = true;
-  };
 }
