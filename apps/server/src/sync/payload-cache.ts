@@ -24,6 +24,8 @@ export function createPayloadCache(
   let totalChars = 0;
 
   const remember = (key: string, items: string) => {
+    // Two batches that missed the same hash at once both store it: count it once.
+    totalChars -= entries.get(key)?.length ?? 0;
     entries.delete(key);
     entries.set(key, items);
     totalChars += items.length;
@@ -39,12 +41,14 @@ export function createPayloadCache(
       const found = new Map<string, string>();
       const missing: string[] = [];
       for (const hash of new Set(hashes)) {
-        const items = entries.get(`${orgId}:${hash}`);
+        const key = `${orgId}:${hash}`;
+        const items = entries.get(key);
         if (items === undefined) missing.push(hash);
         else {
           found.set(hash, items);
-          totalChars -= items.length;
-          remember(`${orgId}:${hash}`, items);
+          // Re-inserted: now the most recently used. The total does not change.
+          entries.delete(key);
+          entries.set(key, items);
         }
       }
       for (const row of missing.length > 0 ? await load(tx, missing) : []) {

@@ -183,15 +183,16 @@ export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {
     .limit(limit);
 }
 
+/** Joins a delivery or snapshot to the stored items its payload hash names (migration 0004). */
+const itsPayload = (table: typeof deliveries | typeof destinationSnapshots) =>
+  and(eq(payloads.organizationId, table.organizationId), eq(payloads.hash, table.payloadHash));
+
 /** A delivery's webhook body (its envelope with the stored items, or its whole body before migration 0004). */
 export async function findDeliveryPayload(tx: Tx, deliveryId: string) {
   const [row] = await tx
     .select({ delivery: deliveries, items: payloads.items })
     .from(deliveries)
-    .leftJoin(
-      payloads,
-      and(eq(payloads.organizationId, deliveries.organizationId), eq(payloads.hash, deliveries.payloadHash)),
-    )
+    .leftJoin(payloads, itsPayload(deliveries))
     .where(eq(deliveries.id, deliveryId));
   if (!row) return undefined;
   const { delivery, items } = row;
@@ -205,13 +206,7 @@ export async function findSnapshotBySite(tx: Tx, siteId: string) {
   const [row] = await tx
     .select({ snapshot: destinationSnapshots, items: payloads.items })
     .from(destinationSnapshots)
-    .leftJoin(
-      payloads,
-      and(
-        eq(payloads.organizationId, destinationSnapshots.organizationId),
-        eq(payloads.hash, destinationSnapshots.payloadHash),
-      ),
-    )
+    .leftJoin(payloads, itsPayload(destinationSnapshots))
     .where(eq(destinationSnapshots.siteId, siteId));
   if (!row) return undefined;
   const { envelope, payload, ...snapshot } = row.snapshot;
