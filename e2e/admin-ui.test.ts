@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startCuttingProxy } from './support/cutting-proxy.js';
 import { freePort, npmStart, ROOT, type NpmStart } from './support/processes.js';
 
 // The seed's 5-minute demo in a real browser, against the processes `npm start` runs (it builds the UI, then serves
@@ -352,6 +353,87 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it("rotating a site's secret shows the new one once and keeps the previous one valid for a while", async () => {
+    await openNav(page, 'Sites');
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Rotate secret of Facebook Campaign' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Signing secret of Facebook Campaign' });
+    const shown = await dialog.getByTestId('signing-secret').textContent();
+    expect(shown).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    const facebook = page
+      .getByRole('list', { name: 'Sites' })
+      .locator(':scope > li', { hasText: 'Facebook Campaign' });
+    await expect.poll(() => facebook.textContent()).toContain('previous valid until');
+    expect(await facebook.textContent()).toContain(`…${shown!.slice(-4)}`);
+    expect(await page.locator('body').innerText()).not.toContain(shown!);
+    // The Facebook page still holds only the previous secret: the next test's sync reaching it shows that the
+    // previous secret still signs.
+  });
+
+  it("a running job's live log resumes after the connection drops: Last-Event-ID, no line lost or repeated", async () => {
+    // The browser reaches DataSync through a proxy that can cut its connections, as a network failure would.
+    const proxy = await startCuttingProxy(new URL(app.url));
+    const watcher = await owner.newPage();
+    try {
+      // Google answers slowly, so that the job is still running when the connection comes back.
+      await fetch(`${landingUrl}/google/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ delay_ms: 6000 }),
+      });
+      // The proxy is another origin: the organization chosen in this browser is stored per origin.
+      const organization = await page.evaluate(() => localStorage.getItem('datasync.organization'));
+      await watcher.addInitScript((id) => {
+        if (id) localStorage.setItem('datasync.organization', id);
+      }, organization);
+      await watcher.goto(`${proxy.url}/jobs`);
+      // Nothing changed since the last sync: a forced one sends every site again.
+      await watcher.getByRole('button', { name: 'Force sync' }).click();
+      await watcher.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+      const jobId = new URL(watcher.url()).pathname.split('/').pop()!;
+      const streams = () =>
+        proxy.requests.filter((request) => request.path.includes(`/sync-jobs/${jobId}/events`));
+      await watcher.getByRole('status').filter({ hasText: 'LIVE STREAMING' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => streams()[0]?.eventIds.length ?? 0).toBeGreaterThan(0);
+      const beforeCut = [...streams()[0]!.eventIds];
+
+      expect(proxy.cut()).toBeGreaterThan(0);
+      await watcher.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+      await shot('16b-job-reconnecting', watcher);
+      await expect
+        .poll(() => watcher.getByTestId('job-status').textContent(), { timeout: 30_000 })
+        .toBe('success');
+
+      const [first, second] = streams();
+      // The browser resumed from the last event it had, and the server sent only what came after it.
+      expect(second?.headers['last-event-id']).toBe(first!.eventIds.at(-1));
+      expect(first!.eventIds.slice(0, beforeCut.length)).toEqual(beforeCut);
+      expect(second!.eventIds.length).toBeGreaterThan(0);
+      const received = streams().flatMap((stream) => stream.eventIds);
+      expect(new Set(received).size).toBe(received.length);
+
+      // Every line of the job's log, once, in order: what the API holds is what the page shows.
+      const stored = await watcher.evaluate(
+        async ([id, org]) => {
+          const response = await fetch(`/api/v1/sync-jobs/${id}/logs`, {
+            headers: org ? { 'x-organization-id': org } : {},
+          });
+          return ((await response.json()) as { id: string; message: string }[]).map((line) => line.id);
+        },
+        [jobId, organization] as const,
+      );
+      expect(received.filter((id) => !id.includes('.'))).toEqual(stored);
+      const log = watcher.getByRole('list', { name: 'Job log' });
+      await log.getByText(/Sync success: 3 delivered/).waitFor();
+      expect(await log.locator('li').count()).toBe(stored.length);
+      await shot('16c-job-resumed', watcher);
+    } finally {
+      await fetch(`${landingUrl}/google/faults`, { method: 'POST', body: JSON.stringify({ delay_ms: 0 }) });
+      await watcher.close();
+      await proxy.close();
+    }
+  });
+
   it('a viewer, invited through the UI, sees everything and no edit control', async () => {
     await openNav(page, 'Members & API keys');
     await page.getByLabel('Invite by email').fill(VIEWER.email);
@@ -410,6 +492,71 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await noButtons([/^Retry/]);
     await shot('21-viewer-job', viewer);
     await viewerContext.close();
+  });
+
+  it("an admin changes a member's role and removes them; an API key is shown once, works, and stops when revoked", async () => {
+    // This page has been open since the invitation; the viewer accepted it in another browser since.
+    await openNav(page, 'Members & API keys');
+    await page.reload();
+    await page.getByLabel(`Role of ${VIEWER.email}`).waitFor();
+    expect(await page.getByRole('list', { name: 'Pending invitations' }).count()).toBe(0);
+    await shot('23-members-with-viewer');
+    await page.getByLabel(`Role of ${VIEWER.email}`).selectOption('editor');
+    await page.reload();
+    await expect.poll(() => page.getByLabel(`Role of ${VIEWER.email}`).inputValue()).toBe('editor');
+    // The owner's own role cannot be changed from here (an organization keeps its owner).
+    expect(await page.getByLabel(`Role of ${OWNER.email}`).isDisabled()).toBe(true);
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: `Remove ${VIEWER.email}` }).click();
+    await expect.poll(() => page.getByLabel(`Role of ${VIEWER.email}`).count()).toBe(0);
+
+    await page.getByLabel('Key name').fill('Deploy previews');
+    await page.getByLabel('Key role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByTestId('api-key').textContent();
+    expect(key).toBeTruthy();
+    await page.getByRole('button', { name: 'Copy API key' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await shot('24-api-key-created');
+    const withKey = () =>
+      fetch(`${app.url}/api/v1/content-items`, { headers: { authorization: `Bearer ${key}` } });
+    const listed = await withKey();
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+
+    await page.reload();
+    const keys = page.getByRole('table', { name: 'API keys' });
+    await keys.getByText('Deploy previews').waitFor();
+    expect(await page.locator('body').innerText()).not.toContain(key!);
+    page.once('dialog', (confirm) => void confirm.accept());
+    await page.getByRole('button', { name: 'Revoke key Deploy previews' }).click();
+    await keys.getByText('revoked').waitFor();
+    expect((await withKey()).status).toBe(401);
+    await shot('25-api-key-revoked');
+  });
+
+  it('works from the keyboard: a link and a button reached with Tab, a dialog closed with Escape', async () => {
+    await openNav(page, 'Dashboard');
+    const tabTo = async (name: string) => {
+      for (let presses = 0; presses < 40; presses++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+        if (focused === name) return;
+      }
+      throw new Error(`Tab never reached "${name}"`);
+    };
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await tabTo('Content');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Content');
+    await tabTo('New item');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'New content item' });
+    await dialog.waitFor();
+    // Focus moved into the dialog, so typing goes to its first field.
+    expect(await dialog.evaluate((element) => element.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
   });
 
   it('an item is created from its schema form, published, archived, moved back to draft and deleted', async () => {
