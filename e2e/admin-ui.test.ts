@@ -607,4 +607,31 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await expect.poll(() => row.count()).toBe(0);
     await shot('22-content-lifecycle');
   });
+
+  it("a site's preview shows what the next sync would change; a site is renamed through its form", async () => {
+    await openNav(page, 'Content');
+    await page.getByRole('button', { name: `Edit ${TITLES.A}` }).click();
+    const editor = page.getByRole('dialog', { name: `Edit ${TITLES.A}` });
+    await editor.getByLabel('Headline *').fill('Summer Sale: now 40% off');
+    await editor.getByRole('button', { name: 'Save item' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+
+    await openNav(page, 'Sites');
+    await page.getByRole('button', { name: 'Preview Facebook Campaign' }).click();
+    const preview = page.getByRole('dialog', { name: 'Preview of Facebook Campaign' });
+    await preview.getByText('Changes to send').waitFor();
+    const diff = preview.getByRole('definition');
+    expect(await diff.allTextContents()).toEqual(['0', '1', '0', '1']); // added, changed, removed, unchanged
+    const changed = preview.getByRole('listitem').filter({ hasText: TITLES.A });
+    expect(await changed.textContent()).toContain('changed');
+    expect(await changed.textContent()).toContain('Summer Sale: now 40% off');
+    await shot('26-site-preview-changes');
+    await preview.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: 'Edit Google Campaign' }).click();
+    const form = page.getByRole('dialog', { name: 'Edit Google Campaign' });
+    await form.getByLabel('Name').fill('Google Ads Campaign');
+    await form.getByRole('button', { name: 'Save site' }).click();
+    await page.getByRole('button', { name: 'Preview Google Ads Campaign' }).waitFor();
+  });
 });
