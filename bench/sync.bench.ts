@@ -17,9 +17,13 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'all' },
-    only: { type: 'string', default: 'raw,client,demo,sites,live' },
+    only: { type: 'string', default: 'raw,client,demo,sites,live,scale,api' },
     streams: { type: 'string', default: '50' },
-    sites: { type: 'string', default: '1000' },
+    sites: { type: 'string', default: '1000,10000' },
+    'live-sites': { type: 'string', default: '1000' },
+    'scale-sites': { type: 'string', default: '10000' },
+    workers: { type: 'string', default: '1,2,4' },
+    'api-seconds': { type: 'string', default: '5' },
     'raw-requests': { type: 'string' },
     markdown: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -31,9 +35,13 @@ if (args.help) {
   --runs N            measured runs per figure (default 5; 3 with --quick), after one uncounted warm-up run
   --quick             fewer runs and raw requests, for a quick look
   --db pglite|postgres|all   which databases (PostgreSQL needs BENCH_DATABASE_URL or DATABASE_URL)
-  --only LIST         figures to run: raw,client,demo,sites,live (default all)
-  --sites N           sites in the fan-out sync and the live figures (default 1000)
+  --only LIST         figures to run: raw,client,demo,sites,live,scale,api (default all)
+  --sites LIST        site counts of the fan-out syncs (default 1000,10000)
+  --live-sites N      sites in the sync during the live figures (default 1000)
   --streams N         SSE streams open during the live figures (default 50)
+  --scale-sites N     sites in the scale-out sync (default 10000; PostgreSQL only)
+  --workers LIST      numbers of \`datasync worker\` processes in the scale-out figure (default 1,2,4)
+  --api-seconds N     seconds of autocannon load per API run (default 5)
   --raw-requests N    requests per raw-ceiling run (default 5000; 2000 with --quick)
   --markdown          also print the table as Markdown`);
   process.exit(0);
@@ -41,11 +49,19 @@ if (args.help) {
 
 const runs = Number(args.runs ?? (args.quick ? 3 : 5));
 const rawRequests = Number(args['raw-requests'] ?? (args.quick ? 2000 : 5000));
-const siteCount = Number(args.sites);
+const numbers = (list: string) => list.split(',').map(Number);
+const siteCounts = numbers(args.sites);
+const liveSites = Number(args['live-sites']);
+const scaleSites = Number(args['scale-sites']);
+const workerCounts = numbers(args.workers);
+const apiSeconds = Number(args['api-seconds']);
 const only = new Set(args.only.split(','));
-const unknown = [...only].filter((name) => !['raw', 'client', 'demo', 'sites', 'live'].includes(name));
+const FIGURES = ['raw', 'client', 'demo', 'sites', 'live', 'scale', 'api'];
+const unknown = [...only].filter((name) => !FIGURES.includes(name));
+const positive = (value: number) => Number.isInteger(value) && value >= 1;
 if (
-  !(runs >= 1 && rawRequests >= 1 && siteCount >= 1) ||
+  !(runs >= 1 && rawRequests >= 1 && positive(liveSites) && positive(scaleSites) && positive(apiSeconds)) ||
+  ![...siteCounts, ...workerCounts].every(positive) ||
   unknown.length > 0 ||
   !['pglite', 'postgres', 'all'].includes(args.db)
 ) {
@@ -54,6 +70,7 @@ if (
 }
 const CONNECTIONS = 64;
 const BODY_BYTES = 16 * 1024;
+const SMALL_BODY_BYTES = 1024;
 const progress = (message: string) => process.stderr.write(`· ${message}\n`);
 
 const receiver = await startReceiverProcess();
@@ -75,6 +92,7 @@ async function repeat<T>(label: string, run: () => Promise<T>): Promise<{ first:
 function throughputFigure(
   figure: string,
   { first, measured }: { first: RawRun; measured: RawRun[] },
+  bodyBytes = BODY_BYTES,
 ): FigureResult {
   const failures = [first, ...measured].reduce((sum, run) => sum + run.failures, 0);
   if (failures > 0) throw new Error(`${figure}: ${failures} request(s) failed`);
@@ -87,7 +105,7 @@ function throughputFigure(
     goal: null,
     pass: null,
     ratioToRaw: null,
-    details: { requests: rawRequests, connections: CONNECTIONS, bodyBytes: BODY_BYTES },
+    details: { requests: rawRequests, connections: CONNECTIONS, bodyBytes },
   };
 }
 
@@ -102,7 +120,19 @@ try {
       ),
     );
     rawMedian = raw.summary.median;
-    results.push(raw);
+    const small = throughputFigure(
+      `Raw ceiling: undici → node:http, 1 KB signed POSTs`,
+      await repeat('raw ceiling, 1 KB', () =>
+        measureRawCeiling({
+          url,
+          requests: rawRequests,
+          connections: CONNECTIONS,
+          bodyBytes: SMALL_BODY_BYTES,
+        }),
+      ),
+      SMALL_BODY_BYTES,
+    );
+    results.push(small, raw);
   }
   if (only.has('client')) {
     const client = throughputFigure(
@@ -126,22 +156,33 @@ try {
   );
   if (args.db === 'postgres' && !serverUrl)
     throw new Error('--db postgres needs BENCH_DATABASE_URL or DATABASE_URL');
-  const databaseFigures = only.has('demo') || only.has('sites');
+  const databaseFigures = ['demo', 'sites', 'scale', 'api'].some((name) => only.has(name));
   if (databaseFigures && !serverUrl && args.db === 'all') {
     progress('PostgreSQL skipped: set BENCH_DATABASE_URL or DATABASE_URL to include it');
   }
-  for (const kind of databaseFigures ? kinds : []) {
-    const answer = await runDatabaseInChild({
-      kind: kind as DatabaseKind,
-      serverUrl,
-      receiverOrigin: receiver.origin,
-      runs,
-      siteCount,
-      only: [...only],
-      rawMedian,
-    });
-    setup[kind] = answer.setup;
-    results.push(...answer.results);
+  const childOptions = {
+    serverUrl,
+    receiverOrigin: receiver.origin,
+    runs,
+    siteCounts,
+    scaleSites,
+    workerCounts,
+    apiSeconds,
+    only: [...only],
+    rawMedian,
+  };
+  for (const kind of kinds as DatabaseKind[]) {
+    // Each group in a fresh process and database: one group's data and leftovers cannot slow the next.
+    const groups = [
+      ...(only.has('demo') || only.has('sites') ? (['sync'] as const) : []),
+      ...(only.has('scale') && kind === 'postgres' ? (['scale'] as const) : []),
+      ...(only.has('api') ? (['api'] as const) : []),
+    ];
+    for (const group of groups) {
+      const answer = await runDatabaseInChild({ ...childOptions, group, kind });
+      setup[kind] = { ...(setup[kind] as object), ...answer.setup };
+      results.push(...answer.results);
+    }
   }
   for (const kind of only.has('live') ? kinds : []) {
     const answer = await runLiveInChild({
@@ -149,7 +190,7 @@ try {
       serverUrl,
       receiverOrigin: receiver.origin,
       runs,
-      siteCount,
+      siteCount: liveSites,
       streams: Number(args.streams),
     });
     setup[kind] = { ...(setup[kind] as object), ...answer.setup };
@@ -176,7 +217,17 @@ const report = {
     pglite: serverPackageVersion('@electric-sql/pglite'),
     pgBoss: serverPackageVersion('pg-boss'),
   },
-  options: { runs, rawRequests, siteCount, connections: CONNECTIONS, bodyBytes: BODY_BYTES },
+  options: {
+    runs,
+    rawRequests,
+    siteCounts,
+    liveSites,
+    scaleSites,
+    workerCounts,
+    apiSeconds,
+    connections: CONNECTIONS,
+    bodyBytes: BODY_BYTES,
+  },
   setup,
   results,
 };
@@ -198,9 +249,12 @@ for (const result of results) {
   const parts = Object.entries(details.medianTimeline).map(
     ([key, value]) => `${key} ${value === null ? '—' : value.toFixed(0)}`,
   );
+  const stall =
+    details.medianLoopStallMs === undefined
+      ? ''
+      : `\n  longest event-loop stall (median of runs): ${details.medianLoopStallMs.toFixed(0)} ms`;
   console.log(
-    `\n${result.figure} [${result.database}]\n  median ms after the POST: ${parts.join(', ')}` +
-      `\n  longest event-loop stall (median of runs): ${details.medianLoopStallMs?.toFixed(0)} ms`,
+    `\n${result.figure} [${result.database}]\n  median ms after the POST: ${parts.join(', ')}${stall}`,
   );
 }
 for (const [kind, info] of Object.entries(setup)) console.log(`\nSet-up on ${kind}: ${JSON.stringify(info)}`);

@@ -23,12 +23,21 @@ export interface BenchApp {
  * live streams). Requests go through `app.inject`, except the live figures' event streams (live-latency.ts listens
  * on a port). The only change to the defaults: the receiver's origin passes the SSRF guard.
  */
-export async function startBenchApp(database: Database, receiverOrigin: string): Promise<BenchApp> {
+export async function startBenchApp(
+  database: Database,
+  receiverOrigin: string,
+  options: {
+    /** false: no worker in this process (the scale-out figure runs `datasync worker` processes instead). */
+    worker?: boolean;
+    /** The SECRET_KEY the keys derive from; other processes given the same one can open the sites' secrets. */
+    secretKey?: string;
+  } = {},
+): Promise<BenchApp> {
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://datasync.bench', LOGIN_RATE_LIMIT: '1000' }),
     allowedDestinationOrigins: [receiverOrigin],
   };
-  const keys = deriveKeys(randomBytes(32).toString('base64url'));
+  const keys = deriveKeys(options.secretKey ?? randomBytes(32).toString('base64url'));
   const errors: unknown[] = [];
   const log = {
     info: () => {},
@@ -43,7 +52,12 @@ export async function startBenchApp(database: Database, receiverOrigin: string):
       }
     },
   };
-  const engine = await startSyncEngine(database, { config, encryptionKey: keys.encryption, log });
+  const engine = await startSyncEngine(database, {
+    config,
+    encryptionKey: keys.encryption,
+    log,
+    worker: options.worker,
+  });
   const auth = createAuth({
     db: database.db,
     secret: keys.auth,

@@ -1,19 +1,28 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runApiFigures } from './api-load.js';
 import { runDatabaseFigures } from './database-figures.js';
 import { openBenchPglite, openBenchPostgres, type DatabaseKind } from './databases.js';
 import type { FigureResult } from './report.js';
+import { runScaleOutFigures } from './scale-out.js';
 
-// Figures 2–4 run in a fresh process per database, so that the service's RSS is its own (not the raw ceiling's
+// The database figures run in a fresh process per database and group, so that the service's RSS is its own (not the raw ceiling's
 // buffers, nor a closed PGlite's memory, which a process never gives back) and nothing left running by one
 // database's runs can slow the next.
 
 export interface ChildOptions {
+  /** sync: the demo and fan-out figures (2–4); scale: figure 5 (PostgreSQL); api: figure 6. */
+  group: 'sync' | 'scale' | 'api';
   kind: DatabaseKind;
   serverUrl?: string;
   receiverOrigin: string;
   runs: number;
-  siteCount: number;
+  siteCounts: number[];
+  /** scale: the sites of its sync, and the numbers of worker processes to try. */
+  scaleSites: number;
+  workerCounts: number[];
+  /** api: seconds of load per run. */
+  apiSeconds: number;
   only: string[];
   rawMedian: number | null;
 }
@@ -48,15 +57,23 @@ async function main(options: ChildOptions): Promise<ChildAnswer> {
     options.kind === 'pglite' ? await openBenchPglite() : await openBenchPostgres(options.serverUrl!);
   const openAndMigrateMs = Math.round(performance.now() - opened);
   try {
-    const figures = await runDatabaseFigures({
-      bench,
-      receiverOrigin: options.receiverOrigin,
-      runs: options.runs,
-      siteCount: options.siteCount,
-      only: new Set(options.only),
-      rawMedian: options.rawMedian,
-      progress,
-    });
+    const shared = { bench, receiverOrigin: options.receiverOrigin, runs: options.runs, progress };
+    const figures =
+      options.group === 'scale'
+        ? await runScaleOutFigures({
+            ...shared,
+            siteCount: options.scaleSites,
+            workerCounts: options.workerCounts,
+            rawMedian: options.rawMedian,
+          })
+        : options.group === 'api'
+          ? await runApiFigures({ ...shared, seconds: options.apiSeconds })
+          : await runDatabaseFigures({
+              ...shared,
+              siteCounts: options.siteCounts,
+              only: new Set(options.only),
+              rawMedian: options.rawMedian,
+            });
     return {
       results: figures.results,
       setup: { version: bench.version, openAndMigrateMs, ...figures.setup },

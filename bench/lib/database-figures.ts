@@ -12,9 +12,10 @@ const MB = 1024 * 1024;
 const ITEMS_PER_SITE = 4;
 const ITEM_BYTES = 4 * 1024;
 const DEMO_TIMEOUT_MS = 30_000;
-const FAN_OUT_TIMEOUT_MS = 60_000;
+/** A minute per 1,000 sites: a limit for a run gone wrong, far above any normal run. */
+export const fanOutTimeoutMs = (siteCount: number) => 60_000 * Math.max(1, siteCount / 1000);
 
-function medianTimeline(runs: SyncRun[]): Record<keyof Timeline, number | null> {
+export function medianTimeline(runs: SyncRun[]): Record<keyof Timeline, number | null> {
   const keys = Object.keys(runs[0]!.timeline) as (keyof Timeline)[];
   return Object.fromEntries(
     keys.map((key) => {
@@ -25,7 +26,7 @@ function medianTimeline(runs: SyncRun[]): Record<keyof Timeline, number | null> 
 }
 
 /** "3× deadlock detected (40P01)": the engine's logged errors, grouped by their database or error message. */
-function describeErrors(errors: unknown[]): string {
+export function describeErrors(errors: unknown[]): string {
   const counts = new Map<string, number>();
   for (const args of errors) {
     const first = (Array.isArray(args) ? args[0] : args) as { err?: { message?: string; cause?: unknown } };
@@ -38,7 +39,7 @@ function describeErrors(errors: unknown[]): string {
   return [...counts].map(([text, count]) => `${count}× ${text}`).join('; ');
 }
 
-interface Repeated {
+export interface Repeated {
   first: SyncRun;
   measured: SyncRun[];
   notes: string[];
@@ -51,12 +52,13 @@ interface Repeated {
  * series (its value stays, as a lower bound). Anything odd is kept as a note: a failed job, sites not delivered,
  * duplicate sends, errors the engine logged.
  */
-async function repeat(options: {
+export async function repeat(options: {
   label: string;
   database: string;
   runs: number;
   expected: number;
-  service: BenchApp;
+  /** Where the engine's logged errors collect (a run's new ones become a note). */
+  service: Pick<BenchApp, 'errors'>;
   progress: (message: string) => void;
   run: () => Promise<SyncRun>;
 }): Promise<Repeated> {
@@ -91,12 +93,12 @@ export async function runDatabaseFigures(options: {
   bench: BenchDatabase;
   receiverOrigin: string;
   runs: number;
-  siteCount: number;
+  siteCounts: number[];
   only: Set<string>;
   rawMedian: number | null;
   progress: (message: string) => void;
 }): Promise<{ results: FigureResult[]; setup: Record<string, unknown> }> {
-  const { bench, runs, siteCount, progress } = options;
+  const { bench, runs, progress } = options;
   const receiver = connectReceiver(options.receiverOrigin);
   const database = bench.label;
   const results: FigureResult[] = [];
@@ -144,7 +146,7 @@ export async function runDatabaseFigures(options: {
       });
     }
 
-    if (options.only.has('sites')) {
+    for (const siteCount of options.only.has('sites') ? options.siteCounts : []) {
       const started = performance.now();
       const fanOut = await seedFanOut(app, db, {
         receiverOrigin: receiver.origin,
@@ -153,7 +155,7 @@ export async function runDatabaseFigures(options: {
         itemsPerSite: ITEMS_PER_SITE,
         itemBytes: ITEM_BYTES,
       });
-      setup.fanOutSeedMs = Math.round(performance.now() - started);
+      setup[`fanOutSeedMs${siteCount}`] = Math.round(performance.now() - started);
       setup.fanOutSeedMethod =
         'org, content type and 8 items via the API (app.inject); sites and mappings by Drizzle inserts in one ' +
         'transaction as the app role (RLS applies)';
@@ -171,7 +173,7 @@ export async function runDatabaseFigures(options: {
             bench,
             headers: fanOut.headers,
             receiver,
-            timeoutMs: FAN_OUT_TIMEOUT_MS,
+            timeoutMs: fanOutTimeoutMs(siteCount),
           });
           peaks.push(await sampler.stop());
           return run;

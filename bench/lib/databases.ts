@@ -12,6 +12,8 @@ export interface BenchDatabase {
   label: string;
   version: string;
   database: Database;
+  /** The connection string of the benchmark's database (PostgreSQL only), for other processes. */
+  url?: string;
   /**
    * Read-only queries of the bench itself (watching a job), as the connection role. On PostgreSQL a connection of
    * its own, so watching neither takes a connection from the service's pool nor waits for one; PGlite has only one.
@@ -89,6 +91,7 @@ export async function openBenchPostgres(serverUrl: string): Promise<BenchDatabas
       label: 'PostgreSQL',
       version,
       database,
+      url: withDatabaseName(serverUrl, name),
       observe: async (text, values) => (await observer.query(text, values)).rows,
       close: async () => {
         await observer.end().catch(() => {});

@@ -1,7 +1,7 @@
 import { siteItemMappings, sites } from '../../apps/server/src/db/schema/index.js';
 import { encryptSecret } from '../../apps/server/src/crypto/secret-box.js';
 import { withTenant } from '../../apps/server/src/db/tenant.js';
-import type { AppDb } from '../../apps/server/src/db/types.js';
+import type { AppDb, Tx } from '../../apps/server/src/db/types.js';
 import type { App } from '../../apps/server/src/http/app.js';
 import { generateSigningSecret } from '../../apps/server/src/sites/site-secrets.js';
 import { loadDemoData } from '../../apps/server/test/support/demo.js';
@@ -28,6 +28,39 @@ export async function seedDemo(app: App, db: AppDb, receiverOrigin: string): Pro
     });
   }
   return { headers: owner.headers };
+}
+
+/** `siteCount` sites at the receiver, inserted 500 a statement, with secrets sealed as the API seals them. */
+async function insertSites(
+  tx: Tx,
+  orgId: string,
+  options: { siteCount: number; receiverOrigin: string; encryptionKey: Buffer },
+): Promise<string[]> {
+  const siteRows = Array.from({ length: options.siteCount }, (_, index) => {
+    const slug = `site-${String(index + 1).padStart(5, '0')}`;
+    return {
+      organizationId: orgId,
+      name: `Bench site ${index + 1}`,
+      slug,
+      destinationUrl: `${options.receiverOrigin}/sites/${slug}`,
+      signingSecretEncrypted: encryptSecret(options.encryptionKey, generateSigningSecret()),
+    };
+  });
+  const ids: string[] = [];
+  for (let start = 0; start < siteRows.length; start += 500) {
+    const inserted = await tx
+      .insert(sites)
+      .values(siteRows.slice(start, start + 500))
+      .returning({ id: sites.id });
+    ids.push(...inserted.map((row) => row.id));
+  }
+  return ids;
+}
+
+async function insertMappings(tx: Tx, rows: (typeof siteItemMappings.$inferInsert)[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 1000) {
+    await tx.insert(siteItemMappings).values(rows.slice(start, start + 1000));
+  }
 }
 
 const WORDS =
@@ -99,26 +132,8 @@ export async function seedFanOut(
   }
 
   await withTenant(db, { orgId }, async (tx) => {
-    const siteRows = Array.from({ length: options.siteCount }, (_, index) => {
-      const slug = `site-${String(index + 1).padStart(5, '0')}`;
-      return {
-        organizationId: orgId,
-        name: `Bench site ${index + 1}`,
-        slug,
-        destinationUrl: `${options.receiverOrigin}/sites/${slug}`,
-        signingSecretEncrypted: encryptSecret(options.encryptionKey, generateSigningSecret()),
-      };
-    });
-    const inserted: { id: string }[] = [];
-    for (let start = 0; start < siteRows.length; start += 500) {
-      inserted.push(
-        ...(await tx
-          .insert(sites)
-          .values(siteRows.slice(start, start + 500))
-          .returning({ id: sites.id })),
-      );
-    }
-    const mappingRows = inserted.flatMap(({ id: siteId }, siteIndex) =>
+    const siteIds = await insertSites(tx, orgId, options);
+    const mappingRows = siteIds.flatMap((siteId, siteIndex) =>
       Array.from({ length: options.itemsPerSite }, (_, offset) => ({
         organizationId: orgId,
         siteId,
@@ -126,9 +141,66 @@ export async function seedFanOut(
         mode: 'full' as const,
       })),
     );
-    for (let start = 0; start < mappingRows.length; start += 1000) {
-      await tx.insert(siteItemMappings).values(mappingRows.slice(start, start + 1000));
-    }
+    await insertMappings(tx, mappingRows);
   });
   return { headers: owner.headers, siteCount: options.siteCount, itemsPerSite: options.itemsPerSite };
+}
+
+/**
+ * For the API figures: an organization with `items` content items (one in four a draft) created through the API,
+ * 8 at a time, and `sites` sites with each item mapped (`full`) to `sitesPerItem` of them, inserted as in
+ * seedFanOut.
+ */
+export async function seedApiOrganization(
+  app: App,
+  db: AppDb,
+  options: {
+    receiverOrigin: string;
+    encryptionKey: Buffer;
+    items: number;
+    sites: number;
+    sitesPerItem: number;
+  },
+): Promise<{ headers: Headers }> {
+  const owner = await signUp(app, { organization: 'Bench API' });
+  const orgId = owner.headers['x-organization-id']!;
+  const type = await call(app, 'POST', '/api/v1/content-types', owner.headers, {
+    name: 'Bench note',
+    slug: 'bench_note',
+    schema: {
+      type: 'object',
+      required: ['headline'],
+      properties: { headline: { type: 'string', maxLength: 200 }, body: { type: 'string' } },
+    },
+  });
+  const itemIds: string[] = new Array(options.items);
+  let next = 0;
+  const creator = async () => {
+    while (next < options.items) {
+      const index = next++;
+      const item = await call(app, 'POST', '/api/v1/content-items', owner.headers, {
+        title: `Bench note ${index + 1}`,
+        content_type_id: type.id,
+        status: index % 4 === 3 ? 'draft' : 'published',
+        data: { headline: `Note ${index + 1}`, body: prose(600, index + 1) },
+      });
+      itemIds[index] = item.id;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, creator));
+  await withTenant(db, { orgId }, async (tx) => {
+    const siteIds = await insertSites(tx, orgId, { ...options, siteCount: options.sites });
+    await insertMappings(
+      tx,
+      itemIds.flatMap((contentItemId, itemIndex) =>
+        Array.from({ length: options.sitesPerItem }, (_, offset) => ({
+          organizationId: orgId,
+          siteId: siteIds[(itemIndex + offset) % siteIds.length]!,
+          contentItemId,
+          mode: 'full' as const,
+        })),
+      ),
+    );
+  });
+  return { headers: owner.headers };
 }
