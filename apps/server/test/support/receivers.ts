@@ -26,6 +26,11 @@ export interface Reply {
   hang?: true | 'mid-body';
   /** Destroys the socket: before any response, or after the headers and part of the body. */
   destroy?: 'before-response' | 'mid-body';
+  /**
+   * Slow-loris: sends the headers (content-length `bytes`), then the body one byte every `everyMs`, until it is
+   * all sent or the client goes away.
+   */
+  trickle?: { bytes: number; everyMs: number };
 }
 
 export interface ReceivedRequest {
@@ -46,6 +51,8 @@ export type Script = Reply | Reply[] | ((request: ReceivedRequest, index: number
 export interface ReceiverOptions {
   /** Serve HTTPS with this key and certificate (see selfSignedCertificate). */
   tls?: { key: string; cert: string };
+  /** Listen on this port (e.g. one a test left unused so far, to come back up on); default: any free port. */
+  port?: number;
 }
 
 export interface Receiver {
@@ -63,6 +70,8 @@ export interface Receiver {
   readonly connections: number;
   /** Responses whose connection closed before the whole response was written (the client stopped reading). */
   readonly cutShort: number;
+  /** Response body bytes handed to the sockets (filler and trickle bodies), whether or not the client read them. */
+  readonly bodyBytesSent: number;
   close(): Promise<void>;
 }
 
@@ -85,13 +94,32 @@ function writable(response: ServerResponse): Promise<void> {
   });
 }
 
-async function streamFiller(response: ServerResponse, total: number): Promise<void> {
+async function streamFiller(
+  response: ServerResponse,
+  total: number,
+  counted: (bytes: number) => void,
+): Promise<void> {
   const chunk = Buffer.alloc(64 * 1024, 'x');
   let sent = 0;
   while (sent < total && !response.destroyed) {
     const size = Math.min(chunk.length, total - sent);
     sent += size;
+    counted(size);
     if (!response.write(size === chunk.length ? chunk : chunk.subarray(0, size))) await writable(response);
+  }
+  if (!response.destroyed) response.end();
+}
+
+async function trickleBody(
+  response: ServerResponse,
+  { bytes, everyMs }: { bytes: number; everyMs: number },
+  counted: (bytes: number) => void,
+): Promise<void> {
+  for (let sent = 0; sent < bytes && !response.destroyed; sent++) {
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    if (response.destroyed) return;
+    response.write('x');
+    counted(1);
   }
   if (!response.destroyed) response.end();
 }
@@ -102,6 +130,8 @@ export async function startReceiver(script: Script = {}, options: ReceiverOption
   let maxInFlight = 0;
   let cutShort = 0;
   let connections = 0;
+  let bodyBytesSent = 0;
+  const counted = (bytes: number) => (bodyBytesSent += bytes);
 
   const handle: RequestListener = async (req, res) => {
     const request: ReceivedRequest = {
@@ -152,7 +182,13 @@ export async function startReceiver(script: Script = {}, options: ReceiverOption
     if (reply.bodyBytes !== undefined) {
       const length = Number.isFinite(reply.bodyBytes) ? { 'content-length': String(reply.bodyBytes) } : {};
       res.writeHead(status, { ...headers, ...length });
-      await streamFiller(res, reply.bodyBytes);
+      await streamFiller(res, reply.bodyBytes, counted);
+      return;
+    }
+    if (reply.trickle !== undefined) {
+      res.writeHead(status, { ...headers, 'content-length': String(reply.trickle.bytes) });
+      res.flushHeaders();
+      await trickleBody(res, reply.trickle, counted);
       return;
     }
     res.writeHead(status, headers).end(reply.body ?? '');
@@ -160,7 +196,7 @@ export async function startReceiver(script: Script = {}, options: ReceiverOption
   const server = options.tls ? createHttpsServer(options.tls, handle) : createServer(handle);
 
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
@@ -179,6 +215,9 @@ export async function startReceiver(script: Script = {}, options: ReceiverOption
     },
     get cutShort() {
       return cutShort;
+    },
+    get bodyBytesSent() {
+      return bodyBytesSent;
     },
     close() {
       server.closeAllConnections(); // hanging requests included
