@@ -21,7 +21,8 @@ import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
 import { syncJobRoutes } from '../sync/sync-jobs.routes.js';
 import { registerOriginCheck } from './csrf.js';
-import { registerProblemHandlers } from './error-handler.js';
+import { frameworkErrors, registerProblemHandlers } from './error-handler.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { registerStorableTextCheck } from './storable-text.js';
 import { registerOpenApi } from './openapi.js';
 import { validatorCompiler } from './validation.js';
@@ -42,11 +43,13 @@ export async function buildApp(
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   const webRoot = options.webRoot ?? WEB_DIST;
   registerProblemHandlers(app, webRoot === false ? undefined : await registerWebUi(app, webRoot));
+  registerJsonBodyParser(app);
   await app.register(helmet);
   await app.register(rateLimit, { global: false });
   registerOriginCheck(app, deps.config.publicUrl);

@@ -1,5 +1,5 @@
 import type { InvalidParam, Problem } from '@datasync/contracts';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { escapePointer } from '../lib/json.js';
@@ -39,6 +39,12 @@ const FRAMEWORK_TYPES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
 };
 
+/** Framework errors about the path itself; no route (so no parameter name) is known when they happen. */
+const PATH_ERRORS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: 'has a segment longer than 100 characters',
+};
+
 function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof HttpProblem) return error.toProblem();
   if (error.validation) {
@@ -49,7 +55,16 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
     const name =
       FRAMEWORK_TYPES[error.code] ??
       (error instanceof SyntaxError ? 'malformed-body' : status === 429 ? 'rate-limited' : 'bad-request');
-    return { type: problemType(name), title: STATUS_CODES[status] ?? 'Error', status, detail: error.message };
+    const pathError = PATH_ERRORS[error.code];
+    return {
+      type: problemType(name),
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail: error.message,
+      ...(pathError
+        ? { errors: [{ in: 'params' as const, pointer: '', message: `the path ${pathError}` }] }
+        : {}),
+    };
   }
   // Never leak internals: the detail is generic and the request id lets an operator find the logged error.
   return {
@@ -61,16 +76,25 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   };
 }
 
+function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(error, request);
+  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a path that is not valid percent-encoded UTF-8,
+ * such as `%FF`, or a path segment over `maxParamLength`) bypass the error handler and were answered with Fastify's
+ * own `application/json` body; found by the bad-input fuzzing (test/bad-input.int.test.ts).
+ */
+export const frameworkErrors = sendProblem;
+
 /**
  * Every error on the wire is RFC 9457 problem+json: handler errors, validation, framework errors and 404s.
  * `ui` first gets a chance at requests no route matched (the admin UI's pages and files, never /api).
  */
 export function registerProblemHandlers(app: FastifyInstance, ui?: UiFallback): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const problem = toProblem(error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
-  });
+  app.setErrorHandler(sendProblem);
   app.setNotFoundHandler((request, reply) =>
     ui?.(request, reply)
       ? reply
