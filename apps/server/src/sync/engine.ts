@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Database } from '../db/types.js';
+import type { Database, Unlisten } from '../db/types.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { QUEUES, startJobQueue } from '../queue/job-queue.js';
 import { createDeliveryClient } from './deliver.js';
 import type { SyncQueue } from './sync-jobs.service.js';
 import { createSyncWorker, type SyncWorkerOptions } from './worker.js';
+import { listenForWork } from './work-signal.js';
 
 export interface SyncEngine {
   queue: SyncQueue;
@@ -45,11 +46,16 @@ export async function startSyncEngine(
     { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log, metrics },
     { concurrency: options.config.workerConcurrency, ...options.workerOptions },
   );
-  if (options.worker !== false) worker.start();
+  let unlisten: Unlisten | null = null;
+  if (options.worker !== false) {
+    worker.start();
+    unlisten = await listenForWork(database, worker.wake);
+  }
   return {
     queue: { boss, wake: worker.wake },
     metrics,
     stop: async () => {
+      await unlisten?.();
       await worker.stop();
       await boss.stop({ graceful: false, wait: true });
       await delivery.close();

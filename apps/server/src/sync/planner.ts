@@ -30,6 +30,7 @@ import {
   type SyncJobRow,
 } from './sync-jobs.repo.js';
 import { newWebhookId, webhookBodyBytes, webhookEnvelope } from './webhook-body.js';
+import { announceWork } from './work-signal.js';
 
 type SiteRow = Awaited<ReturnType<typeof sitesOfJob>>[number];
 
@@ -72,6 +73,8 @@ export async function planSyncJob(ctx: SyncContext, data: PlanJobData): Promise<
         })),
         { db: transactionExecutor(tx) },
       );
+      // Other worker processes share the deliveries.
+      await announceWork(tx);
     } else {
       observeFinishedJob(ctx, await finalizeJobIfDone(tx, job.id));
     }

@@ -17,6 +17,7 @@ import { toPage } from '../http/pagination.js';
 import { conflict, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
 import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
+import { announceWork } from './work-signal.js';
 import {
   findDeliveryPayload,
   findSnapshotBySite,
@@ -60,7 +61,8 @@ function toJobLog(row: JobLogRow): JobLog {
 }
 
 /**
- * Creates a queued job and its queue entry in one transaction (both or neither), then wakes this process's worker.
+ * Creates a queued job and its queue entry in one transaction (both or neither), then wakes this process's worker
+ * (workers in other processes hear of it through work-signal.ts).
  * Named sites must exist in the organization: a foreign or unknown id is a 422 naming it, never a silent skip.
  */
 export async function createSyncJob(
@@ -99,6 +101,7 @@ export async function createSyncJob(
       ...PLAN_JOB_OPTIONS,
       db: transactionExecutor(tx),
     });
+    await announceWork(tx);
     await recordAudit(tx, principal, {
       action: 'sync_job.create',
       entityType: 'sync_job',
