@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startBenchApp } from './bench-app.js';
 import { describeErrors, fanOutTimeoutMs, medianTimeline, repeat } from './database-figures.js';
@@ -12,6 +13,7 @@ import { timeSync, type SyncRun } from './sync-run.js';
 
 const CLI = fileURLToPath(new URL('../../apps/server/bin/datasync.mjs', import.meta.url));
 const READY = 'DataSync worker is running';
+const MB = 1024 * 1024;
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -64,6 +66,14 @@ async function startWorkers(
     ),
   );
   return workers;
+}
+
+/** A process's peak resident set since it started (VmHWM), in bytes: exact, where sampling could miss the top. */
+async function peakRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(match[1]) * 1024;
 }
 
 async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
@@ -138,6 +148,7 @@ export async function runScaleOutFigures(options: {
               timeoutMs: fanOutTimeoutMs(siteCount),
             }),
         });
+        const peaks = await Promise.all(workers.map(({ child }) => peakRss(child.pid!)));
         const perSecond = (run: SyncRun) => run.delivered / (run.ms / 1000);
         const rates = summarize(series.measured.map(perSecond));
         results.push({
@@ -156,6 +167,21 @@ export async function runScaleOutFigures(options: {
             seconds: summarize(series.measured.map((run) => run.ms / 1000)),
             medianTimeline: medianTimeline(series.measured),
             engineErrors: errors.length > 0 ? describeErrors(errors) : null,
+          },
+        });
+        const peak = Math.max(...peaks) / MB;
+        results.push({
+          figure: `Peak RSS of a \`datasync worker\` process (VmHWM) over its ${count}-site syncs, ${workerCount} process${workerCount > 1 ? 'es' : ''}`,
+          database: bench.label,
+          unit: 'MB',
+          summary: summarize([peak]),
+          first: null,
+          goal: { op: '<', value: 300, source: 'issue 4' },
+          pass: null,
+          ratioToRaw: null,
+          details: {
+            perProcessMb: peaks.map((bytes) => Math.round(bytes / MB)),
+            note: 'the peak since the process started: one value per process, not a median of runs',
           },
         });
       } finally {
