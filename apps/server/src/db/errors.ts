@@ -20,3 +20,60 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   return databaseErrorCode(error) === '23503';
 }
+
+/** Socket-level failures to reach the database server. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
+ * True when the database could not be reached or dropped the connection (a server restart or failover, a network
+ * blip), not when it refused the statement: SQLSTATE class 08, admin/crash shutdown and "starting up" (57P01–03),
+ * refused or reset sockets, and node-postgres's "Connection terminated". Such a statement may simply be run again
+ * once the server is back. Looks through Drizzle's `cause` chain.
+ */
+export function isConnectionError(error: unknown): boolean {
+  for (
+    let current = error;
+    current && typeof current === 'object';
+    current = (current as { cause?: unknown }).cause
+  ) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string') {
+      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+      if (NETWORK_CODES.has(code)) return true;
+    }
+    if (
+      typeof message === 'string' &&
+      /connection terminated|not queryable|connection is closed/i.test(message)
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `work`, and runs it again (backing off from 100 ms to 2 s) while it fails because the database cannot be
+ * reached, for up to `maxMs`; any other error, or the last connection error, is thrown. Only for work that is safe
+ * to repeat: a transaction whose COMMIT was cut off may have committed.
+ */
+export async function retryWhileDisconnected<T>(
+  work: () => Promise<T>,
+  options: { maxMs?: number; onRetry?(error: unknown, attempt: number): void } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.maxMs ?? 60_000);
+  for (let attempt = 1, delayMs = 100; ; attempt += 1, delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() + delayMs > deadline) throw error;
+      options.onRetry?.(error, attempt);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { retryWhileDisconnected } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import type { Tx } from '../db/types.js';
 import { groupBy } from '../lib/group-by.js';
@@ -183,12 +184,13 @@ async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
 
 async function failJobs(ctx: SyncContext, jobs: { id: string }[], error: unknown): Promise<void> {
   ctx.log.error({ err: error, jobs: jobs.length }, 'delivery jobs could not be run; pg-boss will retry them');
-  await ctx.boss
-    .fail(
+  // Given back to the queue as soon as the database answers again (else only pg-boss's expiry would, minutes later).
+  await retryWhileDisconnected(() =>
+    ctx.boss.fail(
       QUEUES.deliver,
       jobs.map((job) => job.id),
-    )
-    .catch(() => {});
+    ),
+  ).catch(() => {});
 }
 
 /** The worker only needs to know when a job is out of its hands; errors are logged where they happen. */

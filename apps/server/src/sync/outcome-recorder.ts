@@ -1,4 +1,4 @@
-import { databaseErrorCode } from '../db/errors.js';
+import { databaseErrorCode, retryWhileDisconnected } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import { groupBy } from '../lib/group-by.js';
 import type { Tx } from '../db/types.js';
@@ -61,18 +61,35 @@ export function createOutcomeRecorder(ctx: SyncContext): OutcomeRecorder {
   }
 
   async function flushOrganization(orgId: string, entries: Entry[]): Promise<void> {
+    // The outcomes are in memory and recording them is idempotent (it only changes deliveries still in progress),
+    // so while the database is unreachable (a restart, a failover) the batch waits for it rather than failing:
+    // failing would also fail to give the queue jobs back, leaving the deliveries `in_progress` and their job
+    // `running` until pg-boss's expiry (minutes), and the receivers would get every version again.
+    const onRetry = (error: unknown, attempt: number) => {
+      if (attempt === 1)
+        ctx.log.warn({ err: error, deliveries: entries.length }, 'database unreachable; retrying the record');
+    };
     try {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await withTenant(ctx.db, { orgId }, (tx) => recordBatch(tx, ctx, entries));
-          break;
-        } catch (error) {
-          if (attempt >= MAX_TRIES || !RETRYABLE.has(databaseErrorCode(error) ?? '')) throw error;
-        }
-      }
-      await ctx.boss.complete(
-        QUEUES.deliver,
-        entries.map((entry) => entry.claimed.queueJobId),
+      await retryWhileDisconnected(
+        async () => {
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              await withTenant(ctx.db, { orgId }, (tx) => recordBatch(tx, ctx, entries));
+              return;
+            } catch (error) {
+              if (attempt >= MAX_TRIES || !RETRYABLE.has(databaseErrorCode(error) ?? '')) throw error;
+            }
+          }
+        },
+        { onRetry },
+      );
+      await retryWhileDisconnected(
+        () =>
+          ctx.boss.complete(
+            QUEUES.deliver,
+            entries.map((entry) => entry.claimed.queueJobId),
+          ),
+        { onRetry },
       );
       for (const entry of entries) entry.resolve();
     } catch (error) {

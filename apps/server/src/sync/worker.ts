@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { retryWhileDisconnected } from '../db/errors.js';
 import { QUEUES } from '../queue/job-queue.js';
 import { runDeliveryBatch, type DeliveryJobProgress } from './delivery-batch.js';
 import { createOutcomeRecorder } from './outcome-recorder.js';
@@ -111,9 +112,10 @@ export function createSyncWorker(
       await base.boss.complete(queue, job.id);
     } catch (error) {
       base.log.error({ err: error, queue, jobId: job.id }, 'sync job handler failed; pg-boss will retry it');
-      await base.boss
-        .fail(queue, job.id, { message: String((error as Error)?.message ?? error) })
-        .catch(() => {});
+      // Given back as soon as the database answers again (a restart): else only pg-boss's expiry would.
+      await retryWhileDisconnected(() =>
+        base.boss.fail(queue, job.id, { message: String((error as Error)?.message ?? error) }),
+      ).catch(() => {});
     }
   }
 
