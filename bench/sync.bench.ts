@@ -185,16 +185,20 @@ try {
     }
   }
   for (const kind of only.has('live') ? kinds : []) {
-    const answer = await runLiveInChild({
-      kind: kind as DatabaseKind,
-      serverUrl,
-      receiverOrigin: receiver.origin,
-      runs,
-      siteCount: liveSites,
-      streams: Number(args.streams),
-    });
-    setup[kind] = { ...(setup[kind] as object), ...answer.setup };
-    results.push(...answer.results);
+    // On PostgreSQL also with the worker in its own process: the streams' process then only serves.
+    for (const separateWorker of kind === 'postgres' ? [false, true] : [false]) {
+      const answer = await runLiveInChild({
+        kind: kind as DatabaseKind,
+        serverUrl,
+        receiverOrigin: receiver.origin,
+        runs,
+        siteCount: liveSites,
+        streams: Number(args.streams),
+        separateWorker,
+      });
+      setup[kind] = { ...(setup[kind] as object), ...answer.setup };
+      results.push(...answer.results);
+    }
   }
 } finally {
   await receiver.stop();

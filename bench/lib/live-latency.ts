@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +7,11 @@ import { QUEUES } from '../../apps/server/src/queue/job-queue.js';
 import { PLAN_JOB_OPTIONS, type PlanJobData } from '../../apps/server/src/sync/sync-context.js';
 import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
 import { insertLogs } from '../../apps/server/src/sync/sync-jobs.repo.js';
+import { WORK_CHANNEL } from '../../apps/server/src/sync/work-signal.js';
 import { startBenchApp } from './bench-app.js';
 import { openBenchPglite, openBenchPostgres, type DatabaseKind } from './databases.js';
 import type { FigureResult } from './report.js';
+import { startWorkers, stopWorkers, type WorkerProcess } from './scale-out.js';
 import { seedFanOut } from './seed.js';
 import { summarize } from './stats.js';
 
@@ -42,6 +45,11 @@ export interface LiveOptions {
   runs: number;
   siteCount: number;
   streams: number;
+  /**
+   * PostgreSQL: the sync runs in a separate `datasync worker` process, and the service process only serves the API
+   * and the streams (the split deployment), instead of doing both (`datasync serve`).
+   */
+  separateWorker?: boolean;
 }
 
 interface RunFigures {
@@ -147,7 +155,29 @@ async function service(
   const progress = (message: string) => process.stderr.write(`· ${message}\n`);
   const bench =
     options.kind === 'pglite' ? await openBenchPglite() : await openBenchPostgres(options.serverUrl!);
-  const service = await startBenchApp(bench.database, options.receiverOrigin);
+  const secretKey = randomBytes(32).toString('base64url');
+  const service = await startBenchApp(bench.database, options.receiverOrigin, {
+    worker: !options.separateWorker,
+    secretKey,
+  });
+  const workers: WorkerProcess[] = [];
+  if (options.separateWorker) {
+    if (!bench.url) throw new Error('a separate worker needs PostgreSQL');
+    const workerErrors: unknown[] = [];
+    workers.push(
+      ...(await startWorkers(
+        1,
+        {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'info',
+          DATABASE_URL: bench.url,
+          SECRET_KEY: secretKey,
+          ALLOWED_DESTINATION_ORIGINS: options.receiverOrigin,
+        },
+        workerErrors,
+      )),
+    );
+  }
   const clientsProcess = fork(SELF, ['clients', String(options.streams)], {
     execArgv: process.execArgv,
     stdio: 'inherit',
@@ -192,7 +222,8 @@ async function service(
     const notes = all.flatMap((run, index) =>
       run.notes.map((note) => `${index === 0 ? 'warm-up' : `run ${index}`}: ${note}`),
     );
-    const label = `${options.streams} SSE streams, ${options.siteCount.toLocaleString('en-US')}-site sync`;
+    const topology = options.separateWorker ? ', worker in its own process' : '';
+    const label = `${options.streams} SSE streams, ${options.siteCount.toLocaleString('en-US')}-site sync${topology}`;
     const figure = (
       name: string,
       pick: (run: RunFigures) => number,
@@ -237,6 +268,7 @@ async function service(
     };
   } finally {
     clientsProcess.kill();
+    await stopWorkers(workers);
     await service.close();
     await bench.close();
   }
@@ -281,6 +313,8 @@ async function oneRun(options: {
     PLAN_JOB_OPTIONS,
   );
   options.queue.wake();
+  // A worker in another process hears of it as it would of a job created through the API.
+  await bench.database.executeSql(`SELECT pg_notify($1, '')`, [WORK_CHANNEL]);
 
   // Probes until the first stream has seen the job end (a probe committed after the final line is never streamed,
   // and is not counted).

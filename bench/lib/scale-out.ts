@@ -15,7 +15,7 @@ const CLI = fileURLToPath(new URL('../../apps/server/bin/datasync.mjs', import.m
 const READY = 'DataSync worker is running';
 const MB = 1024 * 1024;
 
-interface WorkerProcess {
+export interface WorkerProcess {
   child: ChildProcess;
   exited: Promise<void>;
 }
@@ -25,7 +25,7 @@ interface WorkerProcess {
  * SECRET_KEY as the API (so they can open the sites' signing secrets), the receiver allowed by the SSRF guard.
  * Errors they log (pino level ≥ 50) are collected into `errors`, in the shape the run notes expect.
  */
-async function startWorkers(
+export async function startWorkers(
   count: number,
   env: Record<string, string>,
   errors: unknown[],
@@ -76,7 +76,7 @@ async function peakRss(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
-async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
+export async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
   for (const { child } of workers) child.kill('SIGTERM');
   const killer = setTimeout(() => workers.forEach(({ child }) => child.kill('SIGKILL')), 15_000);
   await Promise.all(workers.map(({ exited }) => exited));
