@@ -6,6 +6,41 @@ export type ParseResult = { ok: true; event: ContentSyncedEvent } | { ok: false;
 const MAX_ID_LENGTH = 200;
 /** Enough to fix a payload; a body with thousands of bad items should not get an answer as large. */
 const MAX_ERRORS = 50;
+/**
+ * DataSync sends item data at most 64 levels deep, under 4 levels of envelope. A deeper body is refused here: the
+ * stores copy and serialize the event recursively, and 10,000 levels overflowed the stack there, which was answered
+ * 500 "store failed", so the sender retried a payload that can never be stored (found by receiver.fuzz.test.ts).
+ */
+export const MAX_DEPTH = 128;
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Values nested deeper than MAX_DEPTH, and keys that reach a prototype if the application later assigns or merges
+ * the event into an object (`__proto__`, and `prototype` inside `constructor`): the DataSync API refuses both in
+ * content, so a signed body holding one is not a DataSync payload. Iterative, so any depth is safe to walk.
+ */
+function findUnsafeStructure(body: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  const pending: [unknown, string, number][] = [[body, '', 0]];
+  while (pending.length > 0 && errors.length < MAX_ERRORS) {
+    const [value, pointer, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_DEPTH) {
+      errors.push({ in: 'body', pointer, message: `is nested deeper than ${MAX_DEPTH} levels` });
+      continue;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const at = `${pointer}/${escapePointer(key)}`;
+      if (key === '__proto__')
+        errors.push({ in: 'body', pointer: at, message: 'is a prototype-polluting key' });
+      else if (key === 'constructor' && isObject(child) && Object.hasOwn(child, 'prototype'))
+        errors.push({ in: 'body', pointer: `${at}/prototype`, message: 'is a prototype-polluting key' });
+      else pending.push([child, at, depth + 1]);
+    }
+  }
+  return errors.slice(0, MAX_ERRORS);
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -22,6 +57,8 @@ export function parsePayload(text: string): ParseResult {
   } catch {
     return { ok: false, errors: [{ in: 'body', pointer: '', message: 'is not valid JSON' }] };
   }
+  const unsafe = findUnsafeStructure(body);
+  if (unsafe.length > 0) return { ok: false, errors: unsafe };
   const errors: FieldError[] = [];
   const fail = (pointer: string, message: string) => errors.push({ in: 'body', pointer, message });
   const requireString = (value: unknown, pointer: string, maxLength = Infinity) => {

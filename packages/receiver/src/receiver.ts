@@ -24,6 +24,7 @@ export interface WebhookReceiver {
 }
 
 const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
 export function createReceiver(options: ReceiverOptions): WebhookReceiver {
@@ -41,7 +42,19 @@ export function createReceiver(options: ReceiverOptions): WebhookReceiver {
   async function receive(request: ReceiverRequest): Promise<ReceiverResponse> {
     const size = (typeof request.body === 'string' ? encoder.encode(request.body) : request.body).byteLength;
     if (size > maxBodyBytes) return tooLarge(maxBodyBytes);
-    const text = typeof request.body === 'string' ? request.body : decoder.decode(request.body);
+    // The signature covers the decoded text (as `standardwebhooks` computes it), so invalid UTF-8 bytes are only
+    // refused once the request is known to be authentic; decoded leniently, they would be stored as U+FFFD.
+    let text: string;
+    let validUtf8 = true;
+    if (typeof request.body === 'string') text = request.body;
+    else {
+      try {
+        text = strictDecoder.decode(request.body);
+      } catch {
+        validUtf8 = false;
+        text = decoder.decode(request.body);
+      }
+    }
 
     // Authenticity first: an unsigned body is not worth parsing, and its shape is nobody's business.
     const verification = verifySignature({
@@ -53,7 +66,9 @@ export function createReceiver(options: ReceiverOptions): WebhookReceiver {
     });
     if (!verification.ok) return problem(401, 'unauthorized', 'invalid-signature', verification.reason);
 
-    const parsed = parsePayload(text);
+    const parsed = validUtf8
+      ? parsePayload(text)
+      : { ok: false as const, errors: [{ in: 'body' as const, pointer: '', message: 'is not valid UTF-8' }] };
     if (!parsed.ok) {
       return problem(400, 'malformed', 'validation-error', 'The webhook body is invalid.', {
         errors: parsed.errors,
