@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { Snapshot, SyncJob } from '@datasync/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../src/queue/job-queue.js';
@@ -32,17 +34,24 @@ const ROUNDS = SOAK ? 3 : 1;
 /** Sites behind slow receivers with big answers, all in one job (the memory case). */
 const SLOW_SITES = SOAK ? 80 : 30;
 
-/** Per HTTP attempt, as configured for this suite (production: 15 s). */
-const TIMEOUT_MS = 2_000;
+/**
+ * Per HTTP attempt, as configured for this suite (production: 15 s). Not shorter: the receivers share this process's
+ * event loop with PGlite, whose statements block it, and `npm test` runs other files on the same 2 cores; a healthy
+ * receiver's answer must not time out. (A soak run at 2 s saw spurious timeouts while lint and tsc ran alongside.)
+ */
+const TIMEOUT_MS = 4_000;
 /** Quick retries inside one send: 3 attempts per send (production: 0.5, 1, 2 s, 4 attempts). */
 const QUICK_RETRY_DELAYS_MS = [50, 100];
 const ATTEMPTS_PER_SEND = QUICK_RETRY_DELAYS_MS.length + 1;
 /** DataSync reads at most this much of an answer (deliver.ts's default). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Every job must reach success, partial or failed within this (the slowest case: 3 timeouts + a ~5 s retry). */
-const JOB_BOUND_MS = 30_000;
-/** The memory cases offer far more than this; DataSync may grow its heap and buffers by at most this much. */
-const MEMORY_BOUND_BYTES = 96 * 1024 * 1024;
+const JOB_BOUND_MS = SOAK ? 90_000 : 45_000;
+/**
+ * The memory cases offer far more than this; the test process (DataSync, its receivers and PGlite) may grow its heap
+ * and buffers by at most this much. The soak has almost three times the answers in flight at once.
+ */
+const MEMORY_BOUND_BYTES = (SOAK ? 256 : 128) * 1024 * 1024;
 const SLOW_BODY_BYTES = 8 * 1024 * 1024;
 const HUGE_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -261,6 +270,25 @@ function failsOneSendThenRecovers(name: string, did: string, fault: Reply, error
   );
 }
 
+/**
+ * A free port below the kernel's ephemeral range: `listen(0)` elsewhere (other test files run in parallel) would
+ * never be handed it while the refused case keeps it closed for ~5 s, as it could a port unusedPort() found.
+ */
+async function portNobodyWillTake(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
+  const low = Number(range.trim().split(/\s+/)[0]) || 32768;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * Math.max(1, Math.min(10_000, low - 20_000)));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return unusedPort();
+}
+
 async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[] }> {
   const cases: FaultCase[] = [];
 
@@ -324,7 +352,7 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
 
   // Connection refused: nothing listens on the sites' port until DataSync has spent its quick retries and
   // scheduled a durable one; then a receiver comes up on that port and takes the retry.
-  const refusedPort = await unusedPort();
+  const refusedPort = await portNobodyWillTake();
   let upAgain: Receiver | null = null;
   cases.push({
     name: 'connection refused',
