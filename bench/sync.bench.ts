@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     'live-sites': { type: 'string', default: '1000' },
     'scale-sites': { type: 'string', default: '10000' },
     workers: { type: 'string', default: '1,2,4' },
+    'worker-node-options': { type: 'string', default: '' },
     'api-seconds': { type: 'string', default: '5' },
     'raw-requests': { type: 'string' },
     markdown: { type: 'boolean', default: false },
@@ -41,6 +42,7 @@ if (args.help) {
   --streams N         SSE streams open during the live figures (default 50)
   --scale-sites N     sites in the scale-out sync (default 10000; PostgreSQL only)
   --workers LIST      numbers of \`datasync worker\` processes in the scale-out figure (default 1,2,4)
+  --worker-node-options S   NODE_OPTIONS for those worker processes, e.g. --max-old-space-size=160
   --api-seconds N     seconds of autocannon load per API run (default 5)
   --raw-requests N    requests per raw-ceiling run (default 5000; 2000 with --quick)
   --markdown          also print the table as Markdown`);
@@ -167,6 +169,7 @@ try {
     siteCounts,
     scaleSites,
     workerCounts,
+    workerNodeOptions: args['worker-node-options'],
     apiSeconds,
     only: [...only],
     rawMedian,

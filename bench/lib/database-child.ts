@@ -21,6 +21,7 @@ export interface ChildOptions {
   /** scale: the sites of its sync, and the numbers of worker processes to try. */
   scaleSites: number;
   workerCounts: number[];
+  workerNodeOptions: string;
   /** api: seconds of load per run. */
   apiSeconds: number;
   only: string[];
@@ -64,6 +65,7 @@ async function main(options: ChildOptions): Promise<ChildAnswer> {
             ...shared,
             siteCount: options.scaleSites,
             workerCounts: options.workerCounts,
+            workerNodeOptions: options.workerNodeOptions,
             rawMedian: options.rawMedian,
           })
         : options.group === 'api'

@@ -95,10 +95,13 @@ export async function runScaleOutFigures(options: {
   runs: number;
   siteCount: number;
   workerCounts: number[];
+  /** NODE_OPTIONS of the worker processes (e.g. a heap limit), as an operator may set them. */
+  workerNodeOptions: string;
   rawMedian: number | null;
   progress: (message: string) => void;
 }): Promise<{ results: FigureResult[]; setup: Record<string, unknown> }> {
   const { bench, runs, siteCount, progress } = options;
+  const flags = options.workerNodeOptions ? ` (NODE_OPTIONS=${options.workerNodeOptions})` : '';
   if (bench.kind !== 'postgres' || !bench.url)
     throw new Error('the scale-out figure runs on PostgreSQL only');
   const receiver = connectReceiver(options.receiverOrigin);
@@ -128,6 +131,7 @@ export async function runScaleOutFigures(options: {
           DATABASE_URL: bench.url,
           SECRET_KEY: secretKey,
           ALLOWED_DESTINATION_ORIGINS: receiver.origin,
+          ...(options.workerNodeOptions ? { NODE_OPTIONS: options.workerNodeOptions } : {}),
         },
         errors,
       );
@@ -152,7 +156,7 @@ export async function runScaleOutFigures(options: {
         const perSecond = (run: SyncRun) => run.delivered / (run.ms / 1000);
         const rates = summarize(series.measured.map(perSecond));
         results.push({
-          figure: `${count}-site sync, ${workerCount} \`datasync worker\` process${workerCount > 1 ? 'es' : ''}: deliveries/s`,
+          figure: `${count}-site sync, ${workerCount} \`datasync worker\` process${workerCount > 1 ? 'es' : ''}${flags}: deliveries/s`,
           database: bench.label,
           unit: 'deliveries/s',
           summary: rates,
@@ -171,7 +175,7 @@ export async function runScaleOutFigures(options: {
         });
         const peak = Math.max(...peaks) / MB;
         results.push({
-          figure: `Peak RSS of a \`datasync worker\` process (VmHWM) over its ${count}-site syncs, ${workerCount} process${workerCount > 1 ? 'es' : ''}`,
+          figure: `Peak RSS of a \`datasync worker\` process (VmHWM) over its ${count}-site syncs, ${workerCount} process${workerCount > 1 ? 'es' : ''}${flags}`,
           database: bench.label,
           unit: 'MB',
           summary: summarize([peak]),
