@@ -312,7 +312,7 @@ async function oneRun(options: {
     { jobId, orgId: options.orgId } satisfies PlanJobData,
     PLAN_JOB_OPTIONS,
   );
-  options.queue.wake();
+  options.queue.wake('any');
   // A worker in another process hears of it as it would of a job created through the API.
   await bench.database.executeSql(`SELECT pg_notify($1, '')`, [WORK_CHANNEL]);
 

@@ -1,6 +1,12 @@
 import type { JobStatus } from '../db/schema/sync.js';
 import type { Tx } from '../db/types.js';
-import { countDeliveriesByStatus, findSyncJob, insertLogs, updateSyncJob } from './sync-jobs.repo.js';
+import {
+  countDeliveriesByStatus,
+  findSyncJob,
+  hasUnfinishedDeliveries,
+  insertLogs,
+  updateSyncJob,
+} from './sync-jobs.repo.js';
 
 /**
  * Ends a job once none of its deliveries is pending or in progress. The job row is locked first, so two workers
@@ -12,6 +18,9 @@ export async function finalizeJobIfDone(
 ): Promise<{ status: JobStatus; durationSeconds: number } | null> {
   const job = await findSyncJob(tx, jobId, { lock: true });
   if (!job || job.status === 'success' || job.status === 'partial' || job.status === 'failed') return null;
+  // Asked after every batch of outcomes: an index probe, not a count of the job's deliveries (which made a job of
+  // N sites cost O(N²): 5 % of the database's time in a 10,000-site sync). The counts are read once, at the end.
+  if (await hasUnfinishedDeliveries(tx, jobId)) return null;
   const counts = await countDeliveriesByStatus(tx, jobId);
   const count = (status: Parameters<typeof counts.get>[0]) => counts.get(status) ?? 0;
   if (count('pending') + count('in_progress') > 0) return null;

@@ -74,7 +74,7 @@ export async function planSyncJob(ctx: SyncContext, data: PlanJobData): Promise<
         { db: transactionExecutor(tx) },
       );
       // Other worker processes share the deliveries.
-      await announceWork(tx);
+      await announceWork(tx, 'deliveries');
     } else {
       observeFinishedJob(ctx, await finalizeJobIfDone(tx, job.id));
     }
@@ -83,7 +83,7 @@ export async function planSyncJob(ctx: SyncContext, data: PlanJobData): Promise<
     for (const otherJob of touchedJobs) observeFinishedJob(ctx, await finalizeJobIfDone(tx, otherJob));
     return deliverJobs.length;
   });
-  if (queued > 0) ctx.wake();
+  if (queued > 0) ctx.wake('deliveries');
 }
 
 function decide(

@@ -12,9 +12,15 @@ export interface SyncContext {
   delivery: DeliveryClient;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Metrics;
-  /** Asks this process's worker to fetch now instead of at its next poll. */
-  wake(): void;
+  /**
+   * Asks this process's worker to fetch now instead of at its next poll. `deliveries`: only delivery jobs are new
+   * (the worker then skips the plan queue until its next poll); without it, a plan may be waiting too.
+   */
+  wake(work?: WorkKind): void;
 }
+
+/** What a wake-up announces: anything (a job may need planning), or only deliveries to send. */
+export type WorkKind = 'any' | 'deliveries';
 
 /** pg-boss job settings: a worker that dies mid-job has it back after `expireInSeconds`. */
 export const PLAN_JOB_OPTIONS = { expireInSeconds: 300, retryLimit: 5, retryDelay: 5 } as const;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, ne, sql } from 'drizzle-orm';
 import {
   deliveries,
   destinationSnapshots,
@@ -105,6 +105,16 @@ export function listJobSites(tx: Tx, jobId: string) {
     .innerJoin(sites, eq(sites.id, deliveries.siteId))
     .where(eq(deliveries.jobId, jobId))
     .orderBy(asc(sites.slug));
+}
+
+/** Whether any delivery of the job is still pending or in progress (a partial index answers it). */
+export async function hasUnfinishedDeliveries(tx: Tx, jobId: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.jobId, jobId), inArray(deliveries.status, ['pending', 'in_progress'])))
+    .limit(1);
+  return rows.length > 0;
 }
 
 export async function countDeliveriesByStatus(tx: Tx, jobId: string): Promise<Map<DeliveryStatus, number>> {

@@ -16,7 +16,7 @@ import type { AppDb } from '../db/types.js';
 import { toPage } from '../http/pagination.js';
 import { conflict, HttpProblem, notFound, unprocessable } from '../http/problem.js';
 import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
-import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
+import { PLAN_JOB_OPTIONS, type PlanJobData, type WorkKind } from './sync-context.js';
 import { announceWork } from './work-signal.js';
 import {
   findDeliveryPayload,
@@ -33,7 +33,7 @@ import {
 
 export interface SyncQueue {
   boss: PgBoss;
-  wake(): void;
+  wake(work?: WorkKind): void;
 }
 
 export function toSyncJobSummary(row: SyncJobRow): SyncJobSummary {
@@ -101,7 +101,7 @@ export async function createSyncJob(
       ...PLAN_JOB_OPTIONS,
       db: transactionExecutor(tx),
     });
-    await announceWork(tx);
+    await announceWork(tx, 'any');
     await recordAudit(tx, principal, {
       action: 'sync_job.create',
       entityType: 'sync_job',

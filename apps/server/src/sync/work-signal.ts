@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Tx, Unlisten } from '../db/types.js';
+import type { WorkKind } from './sync-context.js';
 
 /**
  * Work for sync workers in other processes. A worker wakes at once when work is queued in its own process; one in
@@ -9,15 +10,23 @@ import type { Database, Tx, Unlisten } from '../db/types.js';
  */
 export const WORK_CHANNEL = 'datasync_sync_work';
 
-export async function announceWork(tx: Tx): Promise<void> {
-  await tx.execute(sql`SELECT pg_notify(${WORK_CHANNEL}, '')`);
+export async function announceWork(tx: Tx, work: WorkKind): Promise<void> {
+  await tx.execute(sql`SELECT pg_notify(${WORK_CHANNEL}, ${work})`);
 }
 
 /**
  * Calls `wake` on every announcement. PostgreSQL only: an embedded PGlite database has a single process, whose
  * worker is already woken directly. A lost LISTEN connection costs latency, not work: the poll still runs.
  */
-export async function listenForWork(database: Database, wake: () => void): Promise<Unlisten | null> {
+export async function listenForWork(
+  database: Database,
+  wake: (work: WorkKind) => void,
+): Promise<Unlisten | null> {
   if (database.kind !== 'postgres') return null;
-  return database.listen(WORK_CHANNEL, () => wake(), wake);
+  return database.listen(
+    WORK_CHANNEL,
+    (payload) => wake(payload === 'deliveries' ? 'deliveries' : 'any'),
+    // Whatever was announced while the connection was down.
+    () => wake('any'),
+  );
 }

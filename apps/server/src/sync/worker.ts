@@ -5,7 +5,7 @@ import { runDeliveryBatch, type DeliveryJobProgress } from './delivery-batch.js'
 import { createOutcomeRecorder } from './outcome-recorder.js';
 import { createPayloadCache } from './payload-cache.js';
 import { planSyncJob } from './planner.js';
-import type { DeliverJobData, PlanJobData, SyncContext } from './sync-context.js';
+import type { DeliverJobData, PlanJobData, SyncContext, WorkKind } from './sync-context.js';
 
 /** How many deliveries per sending slot may wait for their outcome to be recorded. */
 const UNFINISHED_PER_SLOT = 2;
@@ -15,12 +15,14 @@ const UNFINISHED_PER_SLOT = 2;
  * fetched and claimed, and makes those batches bigger (measured: 1,000 sites 1.48 s instead of 1.87 s, bench, PG).
  */
 const DEFAULT_CONCURRENCY = 256;
+/** Plan jobs fetched at once. */
+const PLAN_BATCH = 4;
 
 export interface SyncWorker {
   start(): void;
   /** Stops fetching and waits for the jobs in hand to finish. */
   stop(): Promise<void>;
-  wake(): void;
+  wake(work?: WorkKind): void;
   readonly context: SyncContext;
 }
 
@@ -61,7 +63,14 @@ export function createSyncWorker(
   let wakeRequested = false;
   let wakeSleeper: (() => void) | null = null;
 
-  const wake = () => {
+  // The plan queue is fetched when a wake-up may mean a new plan, or once per poll interval (pg-boss's retries of a
+  // failed plan, a NOTIFY missed): not on every loop, which during a big sync runs every few milliseconds. Measured
+  // (statement log, two 10,000-site syncs on PostgreSQL): 2,763 queue fetches before, 765 after. The time saved is
+  // small (empty fetches are cheap; the delivery fetches, ~4 ms each, remain), but it is load the database skips.
+  let planWanted = true;
+  let lastPlanFetch = 0;
+  const wake = (work: WorkKind = 'any') => {
+    if (work === 'any') planWanted = true;
     wakeRequested = true;
     wakeSleeper?.();
   };
@@ -87,7 +96,7 @@ export function createSyncWorker(
   function track(work: Promise<void>): void {
     const tracked = work.finally(() => {
       inFlight.delete(tracked);
-      wake(); // a slot may be free
+      wake('deliveries'); // a slot may be free
     });
     inFlight.add(tracked);
   }
@@ -97,7 +106,7 @@ export function createSyncWorker(
     unfinishedDeliveries += 1;
     void progress.sent.then(() => {
       sending -= 1;
-      wake();
+      wake('deliveries');
     });
     track(progress.done.finally(() => (unfinishedDeliveries -= 1)));
   }
@@ -120,8 +129,15 @@ export function createSyncWorker(
   }
 
   async function fetchAndRun(): Promise<number> {
-    const plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: 4 });
-    for (const job of plans) track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data)));
+    let plans: PgBoss.Job<PlanJobData>[] = [];
+    if (planWanted || Date.now() - lastPlanFetch >= pollMs) {
+      planWanted = false;
+      lastPlanFetch = Date.now();
+      plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: PLAN_BATCH });
+      for (const job of plans) track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data)));
+      // A full batch: more may be waiting.
+      if (plans.length === PLAN_BATCH) planWanted = true;
+    }
     const free = freeDeliverySlots();
     if (free <= 0) return plans.length;
     const deliveries = await base.boss.fetch<DeliverJobData>(QUEUES.deliver, { batchSize: free });
