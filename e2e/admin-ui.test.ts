@@ -379,7 +379,7 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
       // Google answers slowly, so that the job is still running when the connection comes back.
       await fetch(`${landingUrl}/google/faults`, {
         method: 'POST',
-        body: JSON.stringify({ delay_ms: 6000 }),
+        body: JSON.stringify({ delay_ms: 9000 }),
       });
       // The proxy is another origin: the organization chosen in this browser is stored per origin.
       const organization = await page.evaluate(() => localStorage.getItem('datasync.organization'));
