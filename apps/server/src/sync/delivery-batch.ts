@@ -7,43 +7,56 @@ import { QUEUES } from '../queue/job-queue.js';
 import { activeSigningSecrets } from '../sites/site-secrets.js';
 import { describeOutcome, type ClaimedDelivery } from './claimed-delivery.js';
 import { claimDeliveries, sitesByIds } from './delivery-batch.repo.js';
+import type { JobCompleter } from './job-completer.js';
 import type { OutcomeRecorder } from './outcome-recorder.js';
 import type { PayloadCache } from './payload-cache.js';
 import { webhookHeaders } from './sign.js';
-import type { DeliverJobData, SyncContext } from './sync-context.js';
+import { deliveryIdsOf, type DeliverJobData, type SyncContext } from './sync-context.js';
 import { insertLogs, type DeliveryRow } from './sync-jobs.repo.js';
 import { webhookBody } from './webhook-body.js';
 
 /** What a worker keeps from one batch to the next. */
 export interface DeliveryBatchTools {
   recorder: OutcomeRecorder;
+  completer: JobCompleter;
   payloads: PayloadCache;
 }
 
-/** One queue job of a batch, as the worker follows it. */
+/** One delivery a fetched queue job asked for, as the worker follows it. */
 export interface DeliveryJobProgress {
-  /** Settles when this job's HTTP exchange is over (or there is none to make): its concurrency slot is free. */
+  /** Settles when its HTTP exchange is over (or there is none to make): its concurrency slot is free. */
   sent: Promise<void>;
-  /** Settles when the job is out of the worker's hands: completed in the queue, or failed there. */
+  /** Settles when it is out of the worker's hands: its queue job completed, or failed, in the queue. */
   done: Promise<void>;
 }
 
+/** A delivery of a queue job: the same delivery asked for by two queue jobs is two units (one sends it). */
+const unitKey = (queueJobId: string, deliveryId: string) => `${queueJobId}/${deliveryId}`;
+
 /**
- * Runs a batch of delivery jobs fetched from the queue: claims them in one transaction per organization, POSTs
- * each body with fresh signatures outside any transaction, and hands each outcome to the recorder (which writes
- * them in batches). A job that could not be claimed or recorded is failed in the queue (pg-boss hands it out again).
- * The HTTP slot is given back as soon as the exchange ends: recording does not hold up the next sends.
+ * Runs a batch of delivery jobs fetched from the queue (each carries one delivery or a plan's chunk of them):
+ * claims their deliveries in one transaction per organization, POSTs each body with fresh signatures outside any
+ * transaction, and hands each outcome to the recorder (which writes them in batches). A queue job is completed once
+ * all the deliveries it carried are recorded; one that could not be claimed or recorded is failed in the queue
+ * (pg-boss hands it out again, and the claim then takes only what is still unfinished). The HTTP slot is given back
+ * as soon as the exchange ends: recording does not hold up the next sends.
  */
 export function runDeliveryBatch(
   ctx: SyncContext,
   tools: DeliveryBatchTools,
   jobs: PgBoss.Job<DeliverJobData>[],
 ): DeliveryJobProgress[] {
-  const progress = new Map(jobs.map((job) => [job.id, { sent: settleable(), done: settleable() }]));
+  const progress = new Map(
+    jobs.flatMap((job) =>
+      deliveryIdsOf(job.data).map(
+        (id) => [unitKey(job.id, id), { sent: settleable(), done: settleable() }] as const,
+      ),
+    ),
+  );
   const events: ProgressEvents = {
-    sent: (jobId) => progress.get(jobId)!.sent.settle(),
-    done: (jobId) => {
-      const entry = progress.get(jobId)!;
+    sent: (key) => progress.get(key)!.sent.settle(),
+    done: (key) => {
+      const entry = progress.get(key)!;
       entry.sent.settle();
       entry.done.settle();
     },
@@ -55,43 +68,57 @@ export function runDeliveryBatch(
 }
 
 interface ProgressEvents {
-  sent(jobId: string): void;
-  done(jobId: string): void;
+  sent(unit: string): void;
+  done(unit: string): void;
 }
 
 async function runForOrganization(
   ctx: SyncContext,
-  { recorder, payloads }: DeliveryBatchTools,
+  { recorder, completer, payloads }: DeliveryBatchTools,
   orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
   events: ProgressEvents,
 ): Promise<void> {
+  const unitsOf = (job: PgBoss.Job<DeliverJobData>) =>
+    deliveryIdsOf(job.data).map((id) => unitKey(job.id, id));
   let claimed: ClaimedDelivery[];
   try {
     claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, payloads, orgId, jobs));
+    // Superseded, finished, or asked for by another job of the batch: nothing to send for that unit.
+    const sending = new Set(claimed.map((entry) => unitKey(entry.queueJobId, entry.delivery.id)));
+    for (const job of jobs) for (const unit of unitsOf(job)) if (!sending.has(unit)) events.sent(unit);
+    // A job with nothing to send is done.
     const claimedJobs = new Set(claimed.map((entry) => entry.queueJobId));
-    // Superseded, finished, or a duplicate queue entry: nothing to send, the queue job is done.
-    const idle = jobs.filter((job) => !claimedJobs.has(job.id)).map((job) => job.id);
-    if (idle.length > 0) await ctx.boss.complete(QUEUES.deliver, idle);
-    for (const jobId of idle) events.done(jobId);
+    const idle = jobs.filter((job) => !claimedJobs.has(job.id));
+    if (idle.length > 0)
+      await ctx.boss.complete(
+        QUEUES.deliver,
+        idle.map((job) => job.id),
+      );
+    for (const job of idle) unitsOf(job).forEach(events.done);
   } catch (error) {
     await failJobs(ctx, jobs, error);
-    for (const job of jobs) events.done(job.id);
+    for (const job of jobs) unitsOf(job).forEach(events.done);
     return;
   }
-  for (const entry of claimed) {
-    void send(ctx, entry)
-      .then((outcome) => {
-        events.sent(entry.queueJobId);
+  for (const job of jobs) {
+    const entries = claimed.filter((entry) => entry.queueJobId === job.id);
+    if (entries.length === 0) continue;
+    const recorded = entries.map((entry) =>
+      send(ctx, entry).then((outcome) => {
+        events.sent(unitKey(job.id, entry.delivery.id));
         return recorder.record(entry, outcome);
+      }),
+    );
+    // Every delivery of the job settles (sent and recorded, or failed) before the job leaves the worker's hands.
+    void Promise.allSettled(recorded)
+      .then(async (results) => {
+        const failure = results.find((result) => result.status === 'rejected');
+        if (failure) await failJobs(ctx, [job], failure.reason);
+        else await completer.complete(job.id);
       })
-      .then(
-        () => events.done(entry.queueJobId),
-        async (error: unknown) => {
-          await failJobs(ctx, [{ id: entry.queueJobId }], error);
-          events.done(entry.queueJobId);
-        },
-      );
+      .catch((error: unknown) => failJobs(ctx, [job], error))
+      .finally(() => unitsOf(job).forEach(events.done));
   }
 }
 
@@ -102,10 +129,10 @@ async function claim(
   orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
 ): Promise<ClaimedDelivery[]> {
-  // One queue job per delivery; should two ask for the same delivery, the first one sends it.
+  // Should two queue jobs ask for the same delivery (a retry and its chunk handed out again), the first one sends it.
   const jobByDelivery = new Map<string, PgBoss.Job<DeliverJobData>>();
   for (const job of jobs)
-    if (!jobByDelivery.has(job.data.deliveryId)) jobByDelivery.set(job.data.deliveryId, job);
+    for (const id of deliveryIdsOf(job.data)) if (!jobByDelivery.has(id)) jobByDelivery.set(id, job);
   const rows = await claimDeliveries(tx, [...jobByDelivery.keys()]);
   const sites = new Map(
     (await sitesByIds(tx, [...new Set(rows.map((row) => row.siteId))])).map((site) => [site.id, site]),

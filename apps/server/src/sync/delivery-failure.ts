@@ -52,7 +52,9 @@ export async function recordFailedSend(
       status: 'pending',
       nextAttemptAt: new Date(Date.now() + delayMs).toISOString(),
     });
-    await ctx.boss.send(QUEUES.deliver, { ...data, retry: data.retry + 1 } satisfies DeliverJobData, {
+    // A retry is a queue job of its own delivery, whatever chunk it was planned in.
+    const retry: DeliverJobData = { deliveryId: delivery.id, orgId: data.orgId, retry: data.retry + 1 };
+    await ctx.boss.send(QUEUES.deliver, retry, {
       ...DELIVER_JOB_OPTIONS,
       startAfter: Math.max(1, Math.ceil(delayMs / 1000)),
       db: transactionExecutor(tx),

@@ -2,7 +2,6 @@ import { databaseErrorCode, retryWhileDisconnected } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import { groupBy } from '../lib/group-by.js';
 import type { Tx } from '../db/types.js';
-import { QUEUES } from '../queue/job-queue.js';
 import type { ClaimedDelivery } from './claimed-delivery.js';
 import type { DeliveryOutcome } from './deliver.js';
 import { recordAcceptedDeliveries } from './delivery-batch.repo.js';
@@ -12,7 +11,7 @@ import { observeFinishedJob, type SyncContext } from './sync-context.js';
 import { insertLogs, type NewLog } from './sync-jobs.repo.js';
 
 export interface OutcomeRecorder {
-  /** Resolves once the outcome is committed and its queue job completed; rejects if it could not be recorded. */
+  /** Resolves once the outcome is committed; rejects if it could not be recorded. */
   record(claimed: ClaimedDelivery, outcome: DeliveryOutcome): Promise<void>;
 }
 
@@ -33,8 +32,9 @@ const MAX_TRIES = 4;
  * Records send outcomes by group commit: outcomes that finish while a batch is being written wait and go into the
  * next batch together, so the number of transactions follows the database's speed, not the number of deliveries.
  * Each batch is one transaction per organization: the deliveries' new status, the sites' last sync, the snapshots,
- * the log lines, durable retries and the end of any job that finished; then its queue jobs are completed. A crash
- * between commit and completion only makes pg-boss hand the job out again, and the claim then finds nothing to do.
+ * the log lines, durable retries and the end of any job that finished. Queue jobs are completed elsewhere, once
+ * all of a job's deliveries are recorded (job-completer.ts): a crash between the commit and the completion only
+ * makes pg-boss hand the job out again, and the claim then finds nothing to do.
  */
 export function createOutcomeRecorder(ctx: SyncContext): OutcomeRecorder {
   const pending: Entry[] = [];
@@ -63,8 +63,8 @@ export function createOutcomeRecorder(ctx: SyncContext): OutcomeRecorder {
   async function flushOrganization(orgId: string, entries: Entry[]): Promise<void> {
     // The outcomes are in memory and recording them is idempotent (it only changes deliveries still in progress),
     // so while the database is unreachable (a restart, a failover) the batch waits for it rather than failing:
-    // failing would also fail to give the queue jobs back, leaving the deliveries `in_progress` and their job
-    // `running` until pg-boss's expiry (minutes), and the receivers would get every version again.
+    // failing would also fail the queue jobs, leaving the deliveries `in_progress` and their job `running` until
+    // pg-boss hands them out again, and the receivers would get every version again.
     const onRetry = (error: unknown, attempt: number) => {
       if (attempt === 1)
         ctx.log.warn({ err: error, deliveries: entries.length }, 'database unreachable; retrying the record');
@@ -81,14 +81,6 @@ export function createOutcomeRecorder(ctx: SyncContext): OutcomeRecorder {
             }
           }
         },
-        { onRetry },
-      );
-      await retryWhileDisconnected(
-        () =>
-          ctx.boss.complete(
-            QUEUES.deliver,
-            entries.map((entry) => entry.claimed.queueJobId),
-          ),
         { onRetry },
       );
       for (const entry of entries) entry.resolve();

@@ -16,6 +16,7 @@ import {
 } from './planner.repo.js';
 import {
   DELIVER_JOB_OPTIONS,
+  DELIVERIES_PER_QUEUE_JOB,
   observeFinishedJob,
   type DeliverJobData,
   type PlanJobData,
@@ -229,8 +230,14 @@ async function writePlan(
   await insertLogs(tx, logs);
 
   const sending = new Set(sendSiteIds);
-  const deliverJobs = inserted
-    .filter((delivery) => sending.has(delivery.siteId))
-    .map((delivery): DeliverJobData => ({ deliveryId: delivery.id, orgId: job.organizationId, retry: 0 }));
+  const toSend = inserted.filter((delivery) => sending.has(delivery.siteId)).map((delivery) => delivery.id);
+  const deliverJobs: DeliverJobData[] = [];
+  for (let start = 0; start < toSend.length; start += DELIVERIES_PER_QUEUE_JOB) {
+    deliverJobs.push({
+      deliveryIds: toSend.slice(start, start + DELIVERIES_PER_QUEUE_JOB),
+      orgId: job.organizationId,
+      retry: 0,
+    });
+  }
   return { deliverJobs, touchedJobs };
 }

@@ -2,10 +2,17 @@ import type PgBoss from 'pg-boss';
 import { retryWhileDisconnected } from '../db/errors.js';
 import { QUEUES } from '../queue/job-queue.js';
 import { runDeliveryBatch, type DeliveryJobProgress } from './delivery-batch.js';
+import { createJobCompleter } from './job-completer.js';
 import { createOutcomeRecorder } from './outcome-recorder.js';
 import { createPayloadCache } from './payload-cache.js';
 import { planSyncJob } from './planner.js';
-import type { DeliverJobData, PlanJobData, SyncContext, WorkKind } from './sync-context.js';
+import {
+  DELIVERIES_PER_QUEUE_JOB,
+  type DeliverJobData,
+  type PlanJobData,
+  type SyncContext,
+  type WorkKind,
+} from './sync-context.js';
 
 /** How many deliveries per sending slot may wait for their outcome to be recorded. */
 const UNFINISHED_PER_SLOT = 2;
@@ -75,7 +82,11 @@ export function createSyncWorker(
     wakeSleeper?.();
   };
   const context: SyncContext = { ...base, wake };
-  const batchTools = { recorder: createOutcomeRecorder(context), payloads: createPayloadCache() };
+  const batchTools = {
+    recorder: createOutcomeRecorder(context),
+    completer: createJobCompleter(context),
+    payloads: createPayloadCache(),
+  };
 
   async function sleep(): Promise<void> {
     if (wakeRequested) {
@@ -140,7 +151,11 @@ export function createSyncWorker(
     }
     const free = freeDeliverySlots();
     if (free <= 0) return plans.length;
-    const deliveries = await base.boss.fetch<DeliverJobData>(QUEUES.deliver, { batchSize: free });
+    // A plan's queue jobs carry up to DELIVERIES_PER_QUEUE_JOB deliveries each (a retry's carries one): take as
+    // many jobs as full ones would fill the free slots, at least one.
+    const deliveries = await base.boss.fetch<DeliverJobData>(QUEUES.deliver, {
+      batchSize: Math.max(1, Math.floor(free / DELIVERIES_PER_QUEUE_JOB)),
+    });
     if (deliveries.length > 0) {
       for (const progress of runDeliveryBatch(context, batchTools, deliveries)) trackDelivery(progress);
     }
