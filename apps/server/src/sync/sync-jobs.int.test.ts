@@ -5,6 +5,7 @@ import { loadDemoData } from '../../test/support/demo.js';
 import { startReceiver, type ReceivedRequest } from '../../test/support/receivers.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
+import { QUEUES } from '../queue/job-queue.js';
 
 // Real sync jobs: the worker in this process delivers over real HTTP to receivers on 127.0.0.1.
 
@@ -13,13 +14,19 @@ type Received = ReceivedRequest;
 /** A receiver whose status codes a test sets as it goes (used in order; the last one repeats). */
 async function startScriptedReceiver() {
   let statuses = [200];
+  let delayMs = 0;
   const receiver = await startReceiver(() => ({
     status: statuses.length > 1 ? statuses.shift()! : statuses[0]!,
+    delayMs,
   }));
   return Object.assign(receiver, {
     received: receiver.requests,
     answer: (next: number[]) => {
       statuses = [...next];
+    },
+    /** Answers after `ms` from now on. */
+    hold: (ms: number) => {
+      delayMs = ms;
     },
   });
 }
@@ -425,5 +432,71 @@ describe('GET /metrics', () => {
       value(/^datasync_sync_job_duration_seconds_count\{status="success"\} (\d+)/m),
     ).toBeGreaterThanOrEqual(1);
     expect(response.body).toMatch(/^datasync_queue_depth\{queue="sync-deliver"\} \d+/m);
+  });
+});
+
+describe('queue jobs carry chunks of deliveries', () => {
+  it('one queue job for the plan, completed only once its last delivery is recorded', async () => {
+    // An organization of its own (earlier tests leave this one's sites disabled), on the same receivers, whose
+    // Instagram answers slowly: the chunk's other deliveries are recorded while it is still sending.
+    for (const site of SITES) receivers[site].answer([200]);
+    receivers.instagram.hold(1_500);
+    try {
+      const other = await signUp(t.app, { organization: 'Chunk Org' });
+      const otherDemo = await loadDemoData(t.app, t.database.db, other.headers);
+      for (const site of SITES) {
+        const patched = await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/sites/${otherDemo.siteIds[site]}`,
+          headers: other.headers,
+          payload: { destination_url: receivers[site].url },
+        });
+        expect(patched.statusCode).toBe(200);
+      }
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/sync-jobs',
+        headers: other.headers,
+        payload: {},
+      });
+      expect(created.statusCode).toBe(202);
+      const jobId = (created.json() as { id: string }).id;
+      const chunks = async () =>
+        (
+          await t.database.executeSql(
+            `SELECT q.state, q.data FROM pgboss.job q
+              WHERE q.name = $2 AND q.data ? 'deliveryIds'
+                AND (q.data->'deliveryIds'->>0)::uuid IN (SELECT id FROM deliveries WHERE job_id = $1)`,
+            [jobId, QUEUES.deliver],
+          )
+        ).rows as { state: string; data: { deliveryIds: string[] } }[];
+      const statuses = async () =>
+        (
+          await t.database.executeSql(`SELECT status FROM deliveries WHERE job_id = $1 ORDER BY status`, [
+            jobId,
+          ])
+        ).rows.map((row) => (row as { status: string }).status);
+
+      // Facebook and Google recorded, Instagram still sending: its chunk is still the worker's.
+      const deadline = Date.now() + 10_000;
+      while ((await statuses()).filter((status) => status === 'success').length < 2) {
+        if (Date.now() > deadline) throw new Error(`not recorded: ${(await statuses()).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Time for a completion to follow those records, were it not waiting for Instagram's (still 1 s away).
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await statuses()).toEqual(['in_progress', 'success', 'success']);
+      const during = await chunks();
+      expect(during).toHaveLength(1);
+      expect(during[0]!.data.deliveryIds).toHaveLength(3);
+      expect(during[0]!.state).toBe('active');
+
+      await expect
+        .poll(async () => (await statuses()).join(','), { timeout: 10_000 })
+        .toBe('success,success,success');
+      await expect.poll(async () => (await chunks())[0]!.state, { timeout: 10_000 }).toBe('completed');
+    } finally {
+      receivers.instagram.hold(0);
+    }
   });
 });
