@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from './support/demo.js';
 import { rowsOf } from './support/sql.js';
+import { TABLE_OF_RESOURCE } from './support/route-tables.js';
 import { createSyncJob } from './support/sync-org.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { addMember, signUp, type SignedInUser } from './support/users.js';
@@ -78,17 +79,6 @@ let routes: WriteRoute[] = [];
 const realIds: Record<string, string> = {};
 let itemData: Record<string, unknown>;
 
-const SEGMENT_TABLES: Record<string, string> = {
-  members: 'memberships',
-  invitations: 'invitations',
-  'api-keys': 'api_keys',
-  'content-types': 'content_types',
-  'content-items': 'content_items',
-  sites: 'sites',
-  mappings: 'site_item_mappings',
-  'sync-jobs': 'sync_jobs',
-};
-
 /** A new organization with a row behind every id route: the demo, a member, an invitation, an API key, a job. */
 async function seededOrganization(
   label: string,
@@ -106,7 +96,7 @@ async function seededOrganization(
   }
   await createSyncJob(t.app, seeded);
   const ids: Record<string, string> = {};
-  for (const [segment, table] of Object.entries(SEGMENT_TABLES)) {
+  for (const [segment, table] of Object.entries(TABLE_OF_RESOURCE)) {
     // A member the fuzzing may change or remove: not the owner, or the organization would keep refusing (409).
     const notOwner = table === 'memberships' ? `AND role <> 'owner'` : '';
     const [row] = await rowsOf<{ id: string }>(

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from './support/receivers.js';
 import { rowsOf } from './support/sql.js';
 import { createSyncJob, organizationWithSites } from './support/sync-org.js';
+import { TABLE_OF_RESOURCE } from './support/route-tables.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { addMember, signUp, type SignedInUser } from './support/users.js';
 import { TENANT_TABLES } from './db/tenant-fixture.js';
@@ -107,17 +108,8 @@ afterAll(async () => {
 /** Which of A's tables a route's `:id` names, from the route's path. */
 function tableOfRoute(url: string): string {
   const resource = url.split('/')[3]!;
-  const table = {
-    members: 'memberships',
-    invitations: 'invitations',
-    'api-keys': 'api_keys',
-    'content-types': 'content_types',
-    'content-items': 'content_items',
-    sites: 'sites',
-    mappings: 'site_item_mappings',
-    'sync-jobs': 'sync_jobs',
-    deliveries: 'deliveries',
-  }[resource];
+  // Deliveries are read-only (their payload route), so only the attacks read them.
+  const table = { ...TABLE_OF_RESOURCE, deliveries: 'deliveries' }[resource];
   if (!table) throw new Error(`no table known for ${url}: add it here`);
   return table;
 }
