@@ -167,13 +167,7 @@ async function service(
     workers.push(
       ...(await startWorkers(
         1,
-        {
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'info',
-          DATABASE_URL: bench.url,
-          SECRET_KEY: secretKey,
-          ALLOWED_DESTINATION_ORIGINS: options.receiverOrigin,
-        },
+        { databaseUrl: bench.url, secretKey, receiverOrigin: options.receiverOrigin },
         workerErrors,
       )),
     );

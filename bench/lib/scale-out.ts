@@ -27,9 +27,17 @@ export interface WorkerProcess {
  */
 export async function startWorkers(
   count: number,
-  env: Record<string, string>,
+  setup: { databaseUrl: string; secretKey: string; receiverOrigin: string; nodeOptions?: string },
   errors: unknown[],
 ): Promise<WorkerProcess[]> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: setup.databaseUrl,
+    SECRET_KEY: setup.secretKey,
+    ALLOWED_DESTINATION_ORIGINS: setup.receiverOrigin,
+    ...(setup.nodeOptions ? { NODE_OPTIONS: setup.nodeOptions } : {}),
+  };
   const workers = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, [CLI, 'worker'], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -126,12 +134,10 @@ export async function runScaleOutFigures(options: {
       const workers = await startWorkers(
         workerCount,
         {
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'info',
-          DATABASE_URL: bench.url,
-          SECRET_KEY: secretKey,
-          ALLOWED_DESTINATION_ORIGINS: receiver.origin,
-          ...(options.workerNodeOptions ? { NODE_OPTIONS: options.workerNodeOptions } : {}),
+          databaseUrl: bench.url,
+          secretKey,
+          receiverOrigin: receiver.origin,
+          nodeOptions: options.workerNodeOptions,
         },
         errors,
       );

@@ -240,6 +240,14 @@ function expectClosedInTime(result: RunResult): void {
     }
 }
 
+/** The job succeeded, each site on the first durable retry after a whole send failed with `error`. */
+function expectRecoveredOnDurableRetry(result: RunResult, error: string | RegExp): void {
+  expect(result.job.status).toBe('success');
+  for (const site of result.job.sites)
+    expect(site).toMatchObject({ status: 'success', attempts: ATTEMPTS_PER_SEND + 1, response_code: 200 });
+  expectWaited(result, ATTEMPTS_PER_SEND, error);
+}
+
 /**
  * A whole send (every quick retry) fails with `fault`; the receiver is fine for the durable retry ~5 s later: the
  * delivery succeeds on attempt ATTEMPTS_PER_SEND + 1, with the same webhook-id throughout.
@@ -250,14 +258,7 @@ function failsOneSendThenRecovers(name: string, did: string, fault: Reply, error
       name,
       did,
       check: (result) => {
-        expect(result.job.status).toBe('success');
-        for (const site of result.job.sites)
-          expect(site).toMatchObject({
-            status: 'success',
-            attempts: ATTEMPTS_PER_SEND + 1,
-            response_code: 200,
-          });
-        expectWaited(result, ATTEMPTS_PER_SEND, error);
+        expectRecoveredOnDurableRetry(result, error);
         expectClosedInTime(result);
         for (const list of result.requests.values()) {
           expect(list).toHaveLength(ATTEMPTS_PER_SEND + 1);
@@ -369,14 +370,7 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
         upAgain = await caseReceiver(() => ({}), refusedPort);
     },
     check: (result) => {
-      expect(result.job.status).toBe('success');
-      for (const site of result.job.sites)
-        expect(site).toMatchObject({
-          status: 'success',
-          attempts: ATTEMPTS_PER_SEND + 1,
-          response_code: 200,
-        });
-      expectWaited(result, ATTEMPTS_PER_SEND, 'ECONNREFUSED');
+      expectRecoveredOnDurableRetry(result, 'ECONNREFUSED');
       // Only the durable retry found someone listening.
       for (const list of result.requests.values()) expect(list).toHaveLength(1);
     },

@@ -81,15 +81,15 @@ async function runForOrganization(
 ): Promise<void> {
   const unitsOf = (job: PgBoss.Job<DeliverJobData>) =>
     deliveryIdsOf(job.data).map((id) => unitKey(job.id, id));
-  let claimed: ClaimedDelivery[];
+  let claimedByJob: Map<string, ClaimedDelivery[]>;
   try {
-    claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, payloads, orgId, jobs));
+    const claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, payloads, orgId, jobs));
     // Superseded, finished, or asked for by another job of the batch: nothing to send for that unit.
     const sending = new Set(claimed.map((entry) => unitKey(entry.queueJobId, entry.delivery.id)));
     for (const job of jobs) for (const unit of unitsOf(job)) if (!sending.has(unit)) events.sent(unit);
     // A job with nothing to send is done.
-    const claimedJobs = new Set(claimed.map((entry) => entry.queueJobId));
-    const idle = jobs.filter((job) => !claimedJobs.has(job.id));
+    claimedByJob = groupBy(claimed, (entry) => entry.queueJobId);
+    const idle = jobs.filter((job) => !claimedByJob.has(job.id));
     if (idle.length > 0)
       await ctx.boss.complete(
         QUEUES.deliver,
@@ -102,8 +102,8 @@ async function runForOrganization(
     return;
   }
   for (const job of jobs) {
-    const entries = claimed.filter((entry) => entry.queueJobId === job.id);
-    if (entries.length === 0) continue;
+    const entries = claimedByJob.get(job.id);
+    if (!entries) continue;
     const recorded = entries.map((entry) =>
       send(ctx, entry).then((outcome) => {
         events.sent(unitKey(job.id, entry.delivery.id));
