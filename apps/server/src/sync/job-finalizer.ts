@@ -9,7 +9,7 @@ import {
 } from './sync-jobs.repo.js';
 
 /**
- * Ends a job once none of its deliveries is pending or in progress. The job row is locked first, so two workers
+ * Ends a job once it is fully planned and none of its deliveries is pending or in progress. The job row is locked first, so two workers
  * finishing its last two deliveries at once cannot both miss (or both write) the ending.
  */
 export async function finalizeJobIfDone(
@@ -18,6 +18,8 @@ export async function finalizeJobIfDone(
 ): Promise<{ status: JobStatus; durationSeconds: number } | null> {
   const job = await findSyncJob(tx, jobId, { lock: true });
   if (!job || job.status === 'success' || job.status === 'partial' || job.status === 'failed') return null;
+  // A plan still committing its chunks has more deliveries to come (planner.ts): it ends the job itself.
+  if (job.plannedAt === null) return null;
   // Asked after every batch of outcomes: an index probe, not a count of the job's deliveries (which made a job of
   // N sites cost O(N²): 5 % of the database's time in a 10,000-site sync). The counts are read once, at the end.
   if (await hasUnfinishedDeliveries(tx, jobId)) return null;

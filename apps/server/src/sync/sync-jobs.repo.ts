@@ -71,6 +71,65 @@ export function sitesOfJob(tx: Tx, siteIds: string[] | null) {
     .orderBy(asc(sites.slug));
 }
 
+/** The job's next sites to plan: after `afterId`, in id order (the order a plan's chunks follow). */
+export function nextSitesToPlan(tx: Tx, siteIds: string[] | null, afterId: string | null, limit: number) {
+  return tx
+    .select({
+      id: sites.id,
+      slug: sites.slug,
+      name: sites.name,
+      enabled: sites.enabled,
+      disabledReason: sites.disabledReason,
+    })
+    .from(sites)
+    .where(
+      and(
+        siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined,
+        afterId ? gt(sites.id, afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(sites.id))
+    .limit(limit);
+}
+
+export async function countSitesOfJob(tx: Tx, siteIds: string[] | null): Promise<number> {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(sites)
+    .where(siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined);
+  return row!.count;
+}
+
+/**
+ * Moves the job's plan past a chunk of sites, if no one else did meanwhile: answers false when the job is no longer
+ * where this plan read it (the same plan run twice at once, pg-boss having handed it out again), and the caller then
+ * rolls its chunk back. The first chunk also starts the job; the last one marks it planned.
+ */
+export async function advancePlan(
+  tx: Tx,
+  job: Pick<SyncJobRow, 'id' | 'status' | 'planCursor'>,
+  to: { cursor: string | null; planned: boolean; startedAt: Date },
+): Promise<boolean> {
+  const rows = await tx
+    .update(syncJobs)
+    .set({
+      status: 'running',
+      startedAt: to.startedAt.toISOString(),
+      planCursor: to.cursor,
+      ...(to.planned ? { plannedAt: sql`now()` } : {}),
+    })
+    .where(
+      and(
+        eq(syncJobs.id, job.id),
+        eq(syncJobs.status, job.status),
+        job.planCursor ? eq(syncJobs.planCursor, job.planCursor) : sql`${syncJobs.planCursor} IS NULL`,
+        sql`${syncJobs.plannedAt} IS NULL`,
+      ),
+    )
+    .returning({ id: syncJobs.id });
+  return rows.length === 1;
+}
+
 /** A delivery with its site, locked: two workers never work on one delivery at once. */
 export async function lockDelivery(tx: Tx, id: string) {
   const [row] = await tx

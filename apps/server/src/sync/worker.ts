@@ -38,6 +38,8 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   /** Fallback poll interval; sends in this process wake the worker at once. */
   pollMs?: number;
+  /** Sites a plan commits per transaction (default PLAN_CHUNK_SITES; tests use a few, to see several chunks). */
+  planChunkSites?: number;
 }
 
 /**
@@ -145,7 +147,8 @@ export function createSyncWorker(
       planWanted = false;
       lastPlanFetch = Date.now();
       plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: PLAN_BATCH });
-      for (const job of plans) track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data)));
+      for (const job of plans)
+        track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data, options.planChunkSites)));
       // A full batch: more may be waiting.
       if (plans.length === PLAN_BATCH) planWanted = true;
     }

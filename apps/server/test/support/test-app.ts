@@ -26,6 +26,8 @@ export interface TestAppOptions {
   database?: Database;
   /** Derive the keys from this SECRET_KEY (shared with `datasync` child processes) instead of a random one. */
   secretKey?: string;
+  /** Sites a plan commits per transaction (the worker's default otherwise). */
+  planChunkSites?: number;
   /** Demo landing pages for the demo to point its sites at and hand their secrets to (as `datasync serve` does). */
   demoLanding?: AppDeps['demoLanding'];
 }
@@ -54,7 +56,7 @@ export async function createTestApp(
     encryptionKey: keys.encryption,
     log: silentLog,
     worker: options.worker ?? false,
-    workerOptions: { pollMs: 100 },
+    workerOptions: { pollMs: 100, planChunkSites: options.planChunkSites },
     delivery: options.delivery,
   });
   const deps: AppDeps = {

@@ -20,6 +20,10 @@ export const syncJobs = pgTable('sync_jobs', {
   createdAt: createdAt(),
   startedAt: tstz('started_at'),
   completedAt: tstz('completed_at'),
+  /** The last site (by id) the plan committed: plans commit their sites in chunks (planner.ts). */
+  planCursor: uuid('plan_cursor'),
+  /** When the plan's last chunk committed; the job cannot end before (job-finalizer.ts). */
+  plannedAt: tstz('planned_at'),
 });
 
 export const deliveries = pgTable('deliveries', {
