@@ -52,7 +52,8 @@ export interface DeliveryRequest {
    * fresh `webhook-timestamp` (and so signature) per attempt, with the same `webhook-id`.
    */
   headers: Record<string, string> | ((attempt: number) => Record<string, string>);
-  body: string;
+  /** Bytes as they go on the wire (a string goes as UTF-8). */
+  body: string | Uint8Array;
 }
 
 export interface DeliveryHooks {
@@ -276,7 +277,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   async function exchange(
     url: string,
     headers: Record<string, string>,
-    body: string,
+    body: string | Uint8Array,
     signal: AbortSignal,
     progress: { status: number | null },
   ): Promise<AttemptResult> {

@@ -3,6 +3,7 @@ import { deliveries, payloads, sites } from '../db/schema/index.js';
 import { rowsOf } from '../db/rows-of.js';
 import { hexArray, intArray, uuidArray } from '../db/sql-arrays.js';
 import type { Tx } from '../db/types.js';
+import type { DeliveryRow } from './sync-jobs.repo.js';
 
 // The delivery path's statements, each covering a whole batch of deliveries: claiming 64 deliveries or recording
 // 200 successes costs a few statements, not a few per delivery (issue 4's performance goals).
@@ -12,7 +13,7 @@ import type { Tx } from '../db/types.js';
  * duplicate queue entries for them, are left out: nothing to send. The row locks taken by the UPDATE keep two
  * workers from claiming one delivery at the same moment.
  */
-export function claimDeliveries(tx: Tx, ids: string[]) {
+export function claimDeliveries(tx: Tx, ids: string[]): Promise<ClaimedRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return tx
     .update(deliveries)
@@ -24,8 +25,37 @@ export function claimDeliveries(tx: Tx, ids: string[]) {
         sql`(${deliveries.envelope} IS NOT NULL OR ${deliveries.body} IS NOT NULL)`,
       ),
     )
-    .returning();
+    .returning(CLAIMED_COLUMNS);
 }
+
+// Only what sending and recording read: every row of a 10,000-site sync comes back through here.
+const CLAIMED_COLUMNS = {
+  id: deliveries.id,
+  organizationId: deliveries.organizationId,
+  jobId: deliveries.jobId,
+  siteId: deliveries.siteId,
+  webhookId: deliveries.webhookId,
+  version: deliveries.version,
+  payloadHash: deliveries.payloadHash,
+  attempts: deliveries.attempts,
+  envelope: deliveries.envelope,
+  body: deliveries.body,
+};
+
+/** A claimed delivery as the worker holds it. */
+export type ClaimedRow = Pick<
+  DeliveryRow,
+  | 'id'
+  | 'organizationId'
+  | 'jobId'
+  | 'siteId'
+  | 'webhookId'
+  | 'version'
+  | 'payloadHash'
+  | 'attempts'
+  | 'envelope'
+  | 'body'
+>;
 
 /** Stored items arrays by hash (the tenant's, by RLS). */
 export function payloadItemsByHash(tx: Tx, hashes: string[]) {
@@ -40,7 +70,15 @@ export function payloadItemsByHash(tx: Tx, hashes: string[]) {
 export function sitesByIds(tx: Tx, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([]);
   return tx
-    .select()
+    .select({
+      id: sites.id,
+      slug: sites.slug,
+      createdAt: sites.createdAt,
+      destinationUrl: sites.destinationUrl,
+      signingSecretEncrypted: sites.signingSecretEncrypted,
+      previousSigningSecretEncrypted: sites.previousSigningSecretEncrypted,
+      previousSecretExpiresAt: sites.previousSecretExpiresAt,
+    })
     .from(sites)
     .where(sql`${sites.id} = ANY(${uuidArray(ids)})`);
 }

@@ -4,22 +4,24 @@ import { withTenant } from '../db/tenant.js';
 import type { Tx } from '../db/types.js';
 import { groupBy } from '../lib/group-by.js';
 import { QUEUES } from '../queue/job-queue.js';
-import { activeSigningSecrets } from '../sites/site-secrets.js';
+import { activeSigningSecrets, type SecretOpener } from '../sites/site-secrets.js';
 import { describeOutcome, type ClaimedDelivery } from './claimed-delivery.js';
-import { claimDeliveries, sitesByIds } from './delivery-batch.repo.js';
+import { claimDeliveries, sitesByIds, type ClaimedRow } from './delivery-batch.repo.js';
 import type { JobCompleter } from './job-completer.js';
 import type { OutcomeRecorder } from './outcome-recorder.js';
 import type { PayloadCache } from './payload-cache.js';
 import { webhookHeaders } from './sign.js';
 import { deliveryIdsOf, type DeliverJobData, type SyncContext } from './sync-context.js';
-import { insertLogs, type DeliveryRow } from './sync-jobs.repo.js';
-import { webhookBody } from './webhook-body.js';
+import { insertLogs } from './sync-jobs.repo.js';
+import { webhookBodyBytesOf } from './webhook-body.js';
 
 /** What a worker keeps from one batch to the next. */
 export interface DeliveryBatchTools {
   recorder: OutcomeRecorder;
   completer: JobCompleter;
   payloads: PayloadCache;
+  /** The sites' signing secrets, decrypted once per worker (createSecretOpener). */
+  openSecret: SecretOpener;
 }
 
 /** One delivery a fetched queue job asked for, as the worker follows it. */
@@ -74,7 +76,7 @@ interface ProgressEvents {
 
 async function runForOrganization(
   ctx: SyncContext,
-  { recorder, completer, payloads }: DeliveryBatchTools,
+  { recorder, completer, payloads, openSecret }: DeliveryBatchTools,
   orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
   events: ProgressEvents,
@@ -83,7 +85,7 @@ async function runForOrganization(
     deliveryIdsOf(job.data).map((id) => unitKey(job.id, id));
   let claimedByJob: Map<string, ClaimedDelivery[]>;
   try {
-    const claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, ctx, payloads, orgId, jobs));
+    const claimed = await withTenant(ctx.db, { orgId }, (tx) => claim(tx, payloads, openSecret, orgId, jobs));
     // Superseded, finished, or asked for by another job of the batch: nothing to send for that unit.
     const sending = new Set(claimed.map((entry) => unitKey(entry.queueJobId, entry.delivery.id)));
     for (const job of jobs) for (const unit of unitsOf(job)) if (!sending.has(unit)) events.sent(unit);
@@ -124,8 +126,8 @@ async function runForOrganization(
 
 async function claim(
   tx: Tx,
-  ctx: SyncContext,
   payloads: PayloadCache,
+  openSecret: SecretOpener,
   orgId: string,
   jobs: PgBoss.Job<DeliverJobData>[],
 ): Promise<ClaimedDelivery[]> {
@@ -153,18 +155,18 @@ async function claim(
       siteSlug: site.slug,
       siteCreatedAt: site.createdAt,
       url: site.destinationUrl,
-      secrets: activeSigningSecrets(site, ctx.encryptionKey),
+      secrets: activeSigningSecrets(site, openSecret),
     };
   });
 }
 
-function bodyOf(delivery: DeliveryRow, items: Map<string, string>): string {
-  if (delivery.envelope === null) return delivery.body!;
+function bodyOf(delivery: ClaimedRow, items: Map<string, Buffer>): Buffer {
+  if (delivery.envelope === null) return Buffer.from(delivery.body!);
   const itemsJson = items.get(delivery.payloadHash!);
   // The plan stores the payload in the transaction that creates the delivery: missing means a broken database.
   if (itemsJson === undefined)
     throw new Error(`Payload ${delivery.payloadHash} of delivery ${delivery.id} is missing`);
-  return webhookBody(delivery.envelope, itemsJson);
+  return webhookBodyBytesOf(delivery.envelope, itemsJson);
 }
 
 async function send(ctx: SyncContext, claimed: ClaimedDelivery) {

@@ -21,21 +21,21 @@ describe('createPayloadCache', () => {
     const cache = createPayloadCache(1_000, store.load);
     expect(await cache.itemsOf(tx, 'org1', ['a', 'b', 'a'])).toEqual(
       new Map([
-        ['a', '[1]'],
-        ['b', '[2]'],
+        ['a', Buffer.from('[1]')],
+        ['b', Buffer.from('[2]')],
       ]),
     );
     expect(await cache.itemsOf(tx, 'org1', ['b', 'a'])).toEqual(
       new Map([
-        ['b', '[2]'],
-        ['a', '[1]'],
+        ['b', Buffer.from('[2]')],
+        ['a', Buffer.from('[1]')],
       ]),
     );
     await cache.itemsOf(tx, 'org2', ['a']);
     expect(store.asked).toEqual([['a', 'b'], ['a']]);
   });
 
-  it('drops the least recently used entries beyond its size bound', async () => {
+  it('drops the least recently used entries beyond its size bound (in UTF-8 bytes)', async () => {
     const store = storeOf({ a: 'aaaa', b: 'bbbb', c: 'cccc' });
     const cache = createPayloadCache(8, store.load);
     await cache.itemsOf(tx, 'org', ['a']);

@@ -7,38 +7,39 @@ import { payloadItemsByHash } from './delivery-batch.repo.js';
  * size; the least recently used entries go first.
  */
 export interface PayloadCache {
-  /** The items JSON of each hash, read (under the caller's tenant) only for the ones not cached. */
-  itemsOf(tx: Tx, orgId: string, hashes: string[]): Promise<Map<string, string>>;
+  /** The items JSON of each hash as UTF-8, read (under the caller's tenant) only for the ones not cached. */
+  itemsOf(tx: Tx, orgId: string, hashes: string[]): Promise<Map<string, Buffer>>;
 }
 
-const DEFAULT_MAX_CHARS = 32 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 type LoadPayloads = (tx: Tx, hashes: string[]) => Promise<{ hash: string; items: string }[]>;
 
 export function createPayloadCache(
-  maxChars = DEFAULT_MAX_CHARS,
+  maxBytes = DEFAULT_MAX_BYTES,
   load: LoadPayloads = payloadItemsByHash,
 ): PayloadCache {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const entries = new Map<string, string>();
-  let totalChars = 0;
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first. Kept as UTF-8
+  // bytes, encoded once: every body built from an entry copies them as they are.
+  const entries = new Map<string, Buffer>();
+  let totalBytes = 0;
 
-  const remember = (key: string, items: string) => {
+  const remember = (key: string, items: Buffer) => {
     // Two batches that missed the same hash at once both store it: count it once.
-    totalChars -= entries.get(key)?.length ?? 0;
+    totalBytes -= entries.get(key)?.length ?? 0;
     entries.delete(key);
     entries.set(key, items);
-    totalChars += items.length;
+    totalBytes += items.length;
     for (const [oldKey, oldItems] of entries) {
-      if (totalChars <= maxChars || oldKey === key) break;
+      if (totalBytes <= maxBytes || oldKey === key) break;
       entries.delete(oldKey);
-      totalChars -= oldItems.length;
+      totalBytes -= oldItems.length;
     }
   };
 
   return {
     async itemsOf(tx, orgId, hashes) {
-      const found = new Map<string, string>();
+      const found = new Map<string, Buffer>();
       const missing: string[] = [];
       for (const hash of new Set(hashes)) {
         const key = `${orgId}:${hash}`;
@@ -52,8 +53,9 @@ export function createPayloadCache(
         }
       }
       for (const row of missing.length > 0 ? await load(tx, missing) : []) {
-        found.set(row.hash, row.items);
-        remember(`${orgId}:${row.hash}`, row.items);
+        const items = Buffer.from(row.items);
+        found.set(row.hash, items);
+        remember(`${orgId}:${row.hash}`, items);
       }
       return found;
     },

@@ -49,6 +49,24 @@ describe('createPayloadEncoder', () => {
     expect(second.hash).not.toBe(first.hash);
     expect(second.hash).toBe(hashItems([shared, item('b', { headline: 'Site two' }, 'override')]));
   });
+
+  it('tells shared items apart by content and order when it skips re-hashing them', () => {
+    const encode = createPayloadEncoder();
+    const a = item('a', { headline: 'A' });
+    const b = item('b', { headline: 'B' });
+    // Another object with the same content is another content item's data: encoded on its own, same hash.
+    const aTwin = item('a', { headline: 'A' });
+    const payloads = [encode([a, b]), encode([b, a]), encode([a]), encode([aTwin, b]), encode([a, b])];
+    expect(payloads.map((payload) => payload.hash)).toEqual([
+      hashItems([a, b]),
+      hashItems([b, a]),
+      hashItems([a]),
+      hashItems([a, b]),
+      hashItems([a, b]),
+    ]);
+    expect(payloads[1]!.hash).not.toBe(payloads[0]!.hash);
+    expect(payloads[4]).toBe(payloads[0]);
+  });
 });
 
 describe('webhookBody', () => {

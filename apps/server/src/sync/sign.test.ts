@@ -39,6 +39,22 @@ describe('signWebhook', () => {
     },
   );
 
+  it.each(vectors.map((vector) => [vector.name, vector] as const))(
+    'signs the body given as UTF-8 bytes exactly as the string: %s',
+    (_name, { id, timestamp, body, secrets, signature }) => {
+      expect(signWebhook({ id, timestamp, body: Buffer.from(body, 'utf8'), secrets })).toBe(signature);
+    },
+  );
+
+  it('signs non-ASCII bytes as their string', () => {
+    const body = '{"title":"Été — 50 % off 🎉"}';
+    const input = { id: 'msg_utf8', timestamp: 1614265330, secrets: [CURRENT] };
+    expect(signWebhook({ ...input, body: Buffer.from(body) })).toBe(signWebhook({ ...input, body }));
+    expect(signWebhook({ ...input, body: Buffer.from(body) })).not.toBe(
+      signWebhook({ ...input, body: Buffer.from(body, 'latin1') }),
+    );
+  });
+
   it('accepts a secret without the whsec_ prefix, as the reference libraries do', () => {
     const vector = vectors[0]!;
     const bare = vector.secrets[0]!.slice('whsec_'.length);

@@ -11,8 +11,8 @@ export interface SignInput {
   id: string;
   /** `webhook-timestamp`: unix seconds, fresh per HTTP attempt (receivers reject stale ones). */
   timestamp: number;
-  /** The exact request body: the signature covers these characters (as UTF-8), so never re-serialize after. */
-  body: string;
+  /** The exact request body (a string is signed as UTF-8): the signature covers these bytes, so never re-serialize. */
+  body: string | Uint8Array;
   /** Every secret that currently signs, current first; after a rotation the previous one too. */
   secrets: string[];
 }
@@ -30,11 +30,15 @@ export function signWebhook({ id, timestamp, body, secrets }: SignInput): string
   if (secrets.length === 0) throw new Error('a webhook needs at least one signing secret');
   if (!Number.isSafeInteger(timestamp))
     throw new Error('webhook timestamp must be an integer (unix seconds)');
-  const content = `${id}.${timestamp}.${body}`;
+  // "id.timestamp." and then the body, fed to the HMAC as they are: a 16 KB body is not copied into one string.
+  const prefix = `${id}.${timestamp}.`;
   return secrets
-    .map(
-      (secret) => `v1,${createHmac('sha256', signingKey(secret)).update(content, 'utf8').digest('base64')}`,
-    )
+    .map((secret) => {
+      const hmac = createHmac('sha256', signingKey(secret)).update(prefix, 'utf8');
+      if (typeof body === 'string') hmac.update(body, 'utf8');
+      else hmac.update(body);
+      return `v1,${hmac.digest('base64')}`;
+    })
     .join(' ');
 }
 

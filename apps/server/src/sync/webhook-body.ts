@@ -21,15 +21,34 @@ export function webhookEnvelope(input: {
 /** The body: the envelope with `itemsJson` (`JSON.stringify(items)`) as `data.items`. */
 export function webhookBody(envelope: string, itemsJson: string): string {
   // The envelope ends with the two closing braces of `data` and of the body: the items go in before them.
-  return `${envelope.slice(0, -2)},"items":${itemsJson}}}`;
+  return `${envelope.slice(0, -2)}${ITEMS_KEY}${itemsJson}}}`;
+}
+
+const ITEMS_KEY = ',"items":';
+const CLOSING = Buffer.from('}}');
+
+/** `webhookBody` as bytes, from the items' UTF-8 bytes (shared by every delivery of one payload). */
+export function webhookBodyBytesOf(envelope: string, items: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${envelope.slice(0, -2)}${ITEMS_KEY}`), items, CLOSING]);
 }
 
 /** The body's size in bytes, without building it. */
 export function webhookBodyBytes(envelope: string, itemsBytes: number): number {
-  return Buffer.byteLength(envelope) + ',"items":'.length + itemsBytes;
+  return Buffer.byteLength(envelope) + ITEMS_KEY.length + itemsBytes;
 }
+
+// Random bytes drawn 4 KiB at a time: one randomBytes call per id was 5 % of a 10,000-site plan's CPU.
+const ID_BYTES = 16;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
 
 /** Standard Webhooks message id: one per delivery, the same on every retry, so receivers can dedupe. */
 export function newWebhookId(): string {
-  return `msg_${randomBytes(16).toString('base64url')}`;
+  if (poolOffset + ID_BYTES > pool.length) {
+    pool = randomBytes(256 * ID_BYTES);
+    poolOffset = 0;
+  }
+  const id = pool.toString('base64url', poolOffset, poolOffset + ID_BYTES);
+  poolOffset += ID_BYTES;
+  return `msg_${id}`;
 }

@@ -4,6 +4,7 @@ import { QUEUES } from '../queue/job-queue.js';
 import { runDeliveryBatch, type DeliveryJobProgress } from './delivery-batch.js';
 import { createJobCompleter } from './job-completer.js';
 import { createOutcomeRecorder } from './outcome-recorder.js';
+import { createSecretOpener } from '../sites/site-secrets.js';
 import { createPayloadCache } from './payload-cache.js';
 import { planSyncJob } from './planner.js';
 import {
@@ -88,6 +89,7 @@ export function createSyncWorker(
     recorder: createOutcomeRecorder(context),
     completer: createJobCompleter(context),
     payloads: createPayloadCache(),
+    openSecret: createSecretOpener(base.encryptionKey),
   };
 
   async function sleep(): Promise<void> {
