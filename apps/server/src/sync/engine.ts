@@ -15,6 +15,12 @@ export interface SyncEngine {
 }
 
 /**
+ * Sites per plan transaction on an embedded PGlite (PostgreSQL: PLAN_CHUNK_SITES, 2,000). Measured (10,000 sites,
+ * medians of 3): chunks of 250 → 1,003 deliveries/s, 500 → 1,091, 1,000 → 1,274, 2,000 → 1,020.
+ */
+const EMBEDDED_PLAN_CHUNK_SITES = 1_000;
+
+/**
  * The queue, the HTTP delivery client and (unless `worker: false`, for API-only processes) a worker fetching from
  * the queue. `npm start` runs all of it in one process; `datasync worker` runs workers on their own.
  */
@@ -44,7 +50,12 @@ export async function startSyncEngine(
   });
   const worker = createSyncWorker(
     { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log, metrics },
-    { concurrency: options.config.workerConcurrency, ...options.workerOptions },
+    {
+      concurrency: options.config.workerConcurrency,
+      // An embedded PGlite runs its statements on this process's event loop: smaller chunks keep each stall shorter.
+      planChunkSites: database.kind === 'pglite' ? EMBEDDED_PLAN_CHUNK_SITES : undefined,
+      ...options.workerOptions,
+    },
   );
   let unlisten: Unlisten | null = null;
   if (options.worker !== false) {
