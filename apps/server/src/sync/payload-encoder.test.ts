@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createPayloadEncoder } from './payload-encoder.js';
 import { hashItems, type PayloadItem } from './plan.js';
-import { webhookBody, webhookBodyBytes, webhookEnvelope } from './webhook-body.js';
+import {
+  newWebhookId,
+  webhookBody,
+  webhookBodyBytes,
+  webhookBodyBytesOf,
+  webhookEnvelope,
+} from './webhook-body.js';
 
 const item = (
   id: string,
@@ -86,5 +92,23 @@ describe('webhookBody', () => {
       data: { site: { id: 's1', slug: 'facebook', name: 'Facebook' }, version: 7, job_id: 'j1', items },
     });
     expect(webhookBodyBytes(envelope, Buffer.byteLength(itemsJson))).toBe(Buffer.byteLength(body));
+    // The worker builds the same body as bytes, from the items' UTF-8 bytes (non-ASCII here, and in the site name).
+    const named = webhookEnvelope({
+      site: { id: 's2', slug: 'cafe', name: 'Café Zoë' },
+      version: 1,
+      jobId: 'j2',
+      timestamp: new Date('2026-11-25T12:00:00.000Z'),
+    });
+    expect(webhookBodyBytesOf(named, Buffer.from(itemsJson))).toEqual(
+      Buffer.from(webhookBody(named, itemsJson), 'utf8'),
+    );
+  });
+});
+
+describe('newWebhookId', () => {
+  it('gives Standard Webhooks ids of 16 random bytes, each one different, across refills of its pool', () => {
+    const ids = Array.from({ length: 1_000 }, () => newWebhookId());
+    for (const id of ids) expect(id).toMatch(/^msg_[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -11,11 +11,6 @@ export interface EncodedPayload {
   itemsBytes: number;
 }
 
-/**
- * Hashes and serializes the payloads of one plan. An item sent as-is (`full`) is the same for every site that maps
- * it, so its canonical and plain JSON are computed once per plan, not once per site: with 1,000 sites and 16 KB
- * payloads this is most of the planner's CPU time. Items with overrides differ per site and are encoded each time.
- */
 interface EncodedItem {
   canonical: string;
   json: string;
@@ -23,6 +18,11 @@ interface EncodedItem {
   shared: number | undefined;
 }
 
+/**
+ * Hashes and serializes the payloads of one plan. An item sent as-is (`full`) is the same for every site that maps
+ * it, so its canonical and plain JSON are computed once per plan, not once per site: with 1,000 sites and 16 KB
+ * payloads this is most of the planner's CPU time. Items with overrides differ per site and are encoded each time.
+ */
 export function createPayloadEncoder(): (items: PayloadItem[]) => EncodedPayload {
   // Keyed by the item's data object: the plan inputs give every site the same object for one content item, and
   // an item sent as-is carries that object, so a hit can only be the same item.
