@@ -14,6 +14,7 @@ import { rowsOf } from './support/sql.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from './support/test-database.js';
 import { cookieHeaderFrom, signUp, type SignedInUser } from './support/users.js';
+import { waitFor } from './support/wait.js';
 import { WebhookLedger } from './support/webhook-ledger.js';
 
 // The sync engine as operators run it on PostgreSQL: `datasync worker` (and `datasync serve`) in child processes
@@ -63,24 +64,6 @@ async function startWorkerProcess(name: string, env: Record<string, string> = {}
     },
   );
   return cli;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | false | null | undefined | Promise<T | false | null | undefined>,
-  timeoutMs: number,
-  check?: () => void,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    check?.();
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 async function getJob(owner: SignedInUser, id: string): Promise<SyncJob> {

@@ -5,6 +5,7 @@ import { rowsOf } from '../../test/support/sql.js';
 import { createSyncJob, organizationWithSites } from '../../test/support/sync-org.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import type { SignedInUser } from '../../test/support/users.js';
+import { waitFor } from '../../test/support/wait.js';
 import { QUEUES } from '../queue/job-queue.js';
 
 // A plan commits its sites in chunks (planner.ts), here 2 sites per chunk: 7 sites are 4 transactions. What must
@@ -52,21 +53,8 @@ async function jobOf(owner: SignedInUser, jobId: string): Promise<JobView> {
   return response.json() as JobView;
 }
 
-async function waitFor<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const finished = (job: JobView) => ['success', 'partial', 'failed'].includes(job.status);
+/** The job, once it has ended. */
+const finished = (job: JobView) => ['success', 'partial', 'failed'].includes(job.status) && job;
 
 async function jobLogMessages(jobId: string): Promise<string[]> {
   const rows = await rowsOf<{ message: string }>(
@@ -91,7 +79,7 @@ describe('a plan in chunks', () => {
   it('queues each chunk as it commits and covers every site exactly once', async () => {
     const { owner, orgId, sites } = await newOrganization('Chunked plan');
     const jobId = await createSyncJob(t.app, owner);
-    const job = await waitFor(() => jobOf(owner, jobId), finished);
+    const job = await waitFor(`job ${jobId} to end`, async () => finished(await jobOf(owner, jobId)), 20_000);
 
     expect(job.status).toBe('success');
     expect(job.sites).toHaveLength(SITE_COUNT);
@@ -147,8 +135,12 @@ describe('a plan in chunks', () => {
       jobId = await createSyncJob(t.app, owner);
       // The first chunk's two sites are delivered and recorded; the job is not over: two thirds are unplanned.
       const partway = await waitFor(
-        () => jobOf(owner, jobId),
-        (job) => job.sites.filter((site) => site.status === 'success').length === CHUNK,
+        "the first chunk's sites to be delivered",
+        async () => {
+          const job = await jobOf(owner, jobId);
+          return job.sites.filter((site) => site.status === 'success').length === CHUNK && job;
+        },
+        20_000,
       );
       expect(partway.sites.map((site) => site.site_id).sort()).toEqual(byId.slice(0, CHUNK));
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -159,7 +151,7 @@ describe('a plan in chunks', () => {
     }
 
     // pg-boss hands the plan out again (after its retry delay); it resumes at the second chunk.
-    const job = await waitFor(() => jobOf(owner, jobId), finished);
+    const job = await waitFor(`job ${jobId} to end`, async () => finished(await jobOf(owner, jobId)), 20_000);
     expect(job.status).toBe('success');
     expect(job.sites.map((site) => [site.status, site.version])).toEqual(sites.map(() => ['success', 1]));
     const perSite = requestsPerSite(jobId);
