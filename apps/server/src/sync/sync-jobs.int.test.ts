@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from '../../test/support/demo.js';
 import { startReceiver, type ReceivedRequest } from '../../test/support/receivers.js';
+import { createSyncJob } from '../../test/support/sync-org.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 import { QUEUES } from '../queue/job-queue.js';
@@ -48,17 +49,23 @@ beforeAll(async () => {
     { worker: true, delivery: { quickRetryDelaysMs: [10, 20], timeoutMs: 10_000 } },
   );
   owner = await signUp(t.app, { organization: 'Sync Org' });
-  demo = await loadDemoData(t.app, t.database.db, owner.headers);
+  demo = await demoOnReceivers(owner);
+});
+
+/** The demo in `user`'s organization, each of its sites delivering to its own receiver. */
+async function demoOnReceivers(user: SignedInUser) {
+  const loaded = await loadDemoData(t.app, t.database.db, user.headers);
   for (const site of SITES) {
     const patched = await t.app.inject({
       method: 'PATCH',
-      url: `/api/v1/sites/${demo.siteIds[site]}`,
-      headers: owner.headers,
+      url: `/api/v1/sites/${loaded.siteIds[site]}`,
+      headers: user.headers,
       payload: { destination_url: receivers[site].url },
     });
     expect(patched.statusCode).toBe(200);
   }
-});
+  return loaded;
+}
 afterAll(async () => {
   await t?.close();
   await Promise.all(Object.values(receivers).map((receiver) => receiver.close()));
@@ -443,24 +450,8 @@ describe('queue jobs carry chunks of deliveries', () => {
     receivers.instagram.hold(1_500);
     try {
       const other = await signUp(t.app, { organization: 'Chunk Org' });
-      const otherDemo = await loadDemoData(t.app, t.database.db, other.headers);
-      for (const site of SITES) {
-        const patched = await t.app.inject({
-          method: 'PATCH',
-          url: `/api/v1/sites/${otherDemo.siteIds[site]}`,
-          headers: other.headers,
-          payload: { destination_url: receivers[site].url },
-        });
-        expect(patched.statusCode).toBe(200);
-      }
-      const created = await t.app.inject({
-        method: 'POST',
-        url: '/api/v1/sync-jobs',
-        headers: other.headers,
-        payload: {},
-      });
-      expect(created.statusCode).toBe(202);
-      const jobId = (created.json() as { id: string }).id;
+      await demoOnReceivers(other);
+      const jobId = await createSyncJob(t.app, other);
       const chunks = async () =>
         (
           await t.database.executeSql(

@@ -62,13 +62,13 @@ export async function updateSyncJob(
   await tx.update(syncJobs).set(values).where(eq(syncJobs.id, id));
 }
 
+/** The sites a job covers: the ones it names, or (no condition) every site of the organization. */
+const sitesOfJobCondition = (siteIds: string[] | null) =>
+  siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined;
+
 /** The sites a job covers: the ones it names, or every site of the organization. */
 export function sitesOfJob(tx: Tx, siteIds: string[] | null) {
-  return tx
-    .select()
-    .from(sites)
-    .where(siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined)
-    .orderBy(asc(sites.slug));
+  return tx.select().from(sites).where(sitesOfJobCondition(siteIds)).orderBy(asc(sites.slug));
 }
 
 /** The job's next sites to plan: after `afterId`, in id order (the order a plan's chunks follow). */
@@ -82,12 +82,7 @@ export function nextSitesToPlan(tx: Tx, siteIds: string[] | null, afterId: strin
       disabledReason: sites.disabledReason,
     })
     .from(sites)
-    .where(
-      and(
-        siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined,
-        afterId ? gt(sites.id, afterId) : undefined,
-      ),
-    )
+    .where(and(sitesOfJobCondition(siteIds), afterId ? gt(sites.id, afterId) : undefined))
     .orderBy(asc(sites.id))
     .limit(limit);
 }
@@ -96,7 +91,7 @@ export async function countSitesOfJob(tx: Tx, siteIds: string[] | null): Promise
   const [row] = await tx
     .select({ count: sql<number>`count(*)::int` })
     .from(sites)
-    .where(siteIds ? sql`${sites.id} = ANY(${uuidArray(siteIds)})` : undefined);
+    .where(sitesOfJobCondition(siteIds));
   return row!.count;
 }
 

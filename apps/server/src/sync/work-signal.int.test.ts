@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { testDatabaseKind } from '../../test/support/test-database.js';
+import { createSyncJob } from '../../test/support/sync-org.js';
 import { signUp } from '../../test/support/users.js';
 import { startSyncEngine, type SyncEngine } from './engine.js';
 
@@ -32,14 +33,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('work announced to workers of
   it('a job created in one process is planned at once by a worker in another', async () => {
     const owner = await signUp(t.app);
     const started = Date.now();
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/sync-jobs',
-      headers: owner.headers,
-      payload: {},
-    });
-    expect(created.statusCode).toBe(202);
-    const id = (created.json() as { id: string }).id;
+    const id = await createSyncJob(t.app, owner);
     let status = 'queued';
     while (Date.now() - started < 10_000) {
       const job = await t.app.inject({
