@@ -317,7 +317,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
     );
     const active = activeRows[0]!.active;
     expect((await getJob(owner, jobId)).status).toBe('running');
-    expect(atKill.in_progress ?? 0, 'deliveries left in progress by the kill').toBeGreaterThan(0);
+    // Claimed deliveries stay `pending` until recorded (decision 011): the ones the kill cut off are unfinished.
+    expect(atKill.pending ?? 0, 'deliveries left unfinished by the kill').toBeGreaterThan(0);
+    expect((atKill.pending ?? 0) + (atKill.success ?? 0)).toBe(SITES);
     expect(active, 'pg-boss jobs left active by the kill').toBeGreaterThan(0);
 
     respond = (request) => (ledger.take(request).verified ? {} : { status: 401 });

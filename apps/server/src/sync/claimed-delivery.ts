@@ -2,7 +2,7 @@ import type { DeliveryOutcome } from './deliver.js';
 import type { DeliverJobData } from './sync-context.js';
 import type { ClaimedRow } from './delivery-batch.repo.js';
 
-/** A delivery this worker has claimed (`in_progress`) and is sending, with what sending and recording need. */
+/** A delivery this worker has claimed (read under its queue job) and is sending, with what sending and recording need. */
 export interface ClaimedDelivery {
   /** The pg-boss job that asked for this send; completed once the outcome is recorded. */
   queueJobId: string;

@@ -9,23 +9,24 @@ import type { DeliveryRow } from './sync-jobs.repo.js';
 // 200 successes costs a few statements, not a few per delivery (issue 4's performance goals).
 
 /**
- * Marks the deliveries still worth sending `in_progress` and answers them. Superseded or finished ones, and
- * duplicate queue entries for them, are left out: nothing to send. The row locks taken by the UPDATE keep two
- * workers from claiming one delivery at the same moment.
+ * Reads the deliveries still worth sending (`pending`, or `in_progress` as an engine before decision 011 left
+ * them). Superseded or finished ones, and duplicate queue entries for them, are left out: nothing to send. A read,
+ * not an update: the queue job handed to this worker is what makes the send its own (pg-boss gives a job to one
+ * worker at a time), and marking each row `in_progress` cost a new row version with five index entries per
+ * delivery without keeping anyone from sending (decision 011).
  */
 export function claimDeliveries(tx: Tx, ids: string[]): Promise<ClaimedRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return tx
-    .update(deliveries)
-    .set({ status: 'in_progress', nextAttemptAt: null, updatedAt: sql`now()` })
+    .select(CLAIMED_COLUMNS)
+    .from(deliveries)
     .where(
       and(
         sql`${deliveries.id} = ANY(${uuidArray(ids)})`,
         inArray(deliveries.status, ['pending', 'in_progress']),
         sql`(${deliveries.envelope} IS NOT NULL OR ${deliveries.body} IS NOT NULL)`,
       ),
-    )
-    .returning(CLAIMED_COLUMNS);
+    );
 }
 
 // Only what sending and recording read: every row of a 10,000-site sync comes back through here.
@@ -92,7 +93,7 @@ export interface AcceptedDelivery {
 }
 
 /**
- * Records accepted deliveries, in one statement: each delivery still `in_progress` becomes `success` (one another
+ * Records accepted deliveries, in one statement: each delivery still unfinished becomes `success` (one another
  * worker recorded meanwhile is left as it is), its site's last sync is now, and its site's snapshot becomes this
  * version — its envelope and payload hash (the items are stored once, in payloads), or for a delivery planned
  * before migration 0004 its body as jsonb. An older version finishing late never overwrites a newer snapshot; of
@@ -106,14 +107,15 @@ export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
     sql`WITH accepted AS (
           UPDATE deliveries AS d
           SET status = 'success', attempts = d.attempts + v.attempts, response_code = v.response_code,
-              latency_ms = v.latency_ms, error = NULL, completed_at = now(), updated_at = now()
+              latency_ms = v.latency_ms, error = NULL, next_attempt_at = NULL, completed_at = now(),
+              updated_at = now()
           FROM unnest(
             ${uuidArray(accepted.map((entry) => entry.id))},
             ${intArray(accepted.map((entry) => entry.attempts))},
             ${intArray(accepted.map((entry) => entry.responseCode))},
             ${intArray(accepted.map((entry) => Math.round(entry.latencyMs)))}
           ) AS v (id, attempts, response_code, latency_ms)
-          WHERE d.id = v.id AND d.status = 'in_progress'
+          WHERE d.id = v.id AND d.status IN ('pending', 'in_progress')
           RETURNING d.id, d.organization_id, d.job_id, d.site_id, d.version, d.attempts, d.envelope, d.body,
                     d.payload_hash, d.item_count
         ),

@@ -7,6 +7,9 @@ import { DELIVER_JOB_OPTIONS, type DeliverJobData, type SyncContext } from './sy
 import { recordSitesSync } from './site-sync.repo.js';
 import { lastSuccessAt, lockDelivery, updateDelivery, type NewLog } from './sync-jobs.repo.js';
 
+/** A delivery still to be recorded: `in_progress` only in rows an engine before decision 011 claimed. */
+const UNFINISHED = new Set(['pending', 'in_progress']);
+
 /** Like Standard Webhooks senders, stop calling an endpoint that has accepted nothing for days. */
 export const DISABLE_AFTER_FAILING_DAYS = 5;
 
@@ -24,7 +27,7 @@ export async function recordFailedSend(
 ): Promise<NewLog | null> {
   const { delivery, data, siteSlug } = claimed;
   const current = await lockDelivery(tx, delivery.id);
-  if (!current || current.delivery.status !== 'in_progress') return null;
+  if (!current || !UNFINISHED.has(current.delivery.status)) return null;
   const attempts = current.delivery.attempts + outcome.attempts;
   const common = {
     attempts,

@@ -16,7 +16,7 @@ interface Waiting {
 /**
  * Completes deliver-queue jobs by group commit, as the outcome recorder records outcomes: jobs whose last delivery
  * was recorded while a completion was being written go together into the next one. A job is completed only once
- * every delivery it carried is recorded, so a crash never leaves a delivery `in_progress` with no queue job to
+ * every delivery it carried is recorded, so a crash never leaves an unfinished delivery with no queue job to
  * hand it out again. While the database is unreachable the completion waits for it (see outcome-recorder.ts).
  */
 export function createJobCompleter(ctx: Pick<SyncContext, 'boss' | 'log'>): JobCompleter {

@@ -63,7 +63,7 @@ export function createOutcomeRecorder(ctx: SyncContext): OutcomeRecorder {
   async function flushOrganization(orgId: string, entries: Entry[]): Promise<void> {
     // The outcomes are in memory and recording them is idempotent (it only changes deliveries still in progress),
     // so while the database is unreachable (a restart, a failover) the batch waits for it rather than failing:
-    // failing would also fail the queue jobs, leaving the deliveries `in_progress` and their job `running` until
+    // failing would also fail the queue jobs, leaving the deliveries unfinished and their job `running` until
     // pg-boss hands them out again, and the receivers would get every version again.
     const onRetry = (error: unknown, attempt: number) => {
       if (attempt === 1)

@@ -476,7 +476,7 @@ describe('queue jobs carry chunks of deliveries', () => {
       }
       // Time for a completion to follow those records, were it not waiting for Instagram's (still 1 s away).
       await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(await statuses()).toEqual(['in_progress', 'success', 'success']);
+      expect(await statuses()).toEqual(['pending', 'success', 'success']);
       const during = await chunks();
       expect(during).toHaveLength(1);
       expect(during[0]!.data.deliveryIds).toHaveLength(3);
