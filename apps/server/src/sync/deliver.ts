@@ -91,6 +91,7 @@ const DEFAULT_CONNECTIONS = 64;
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_USER_AGENT = 'DataSync-Webhooks/1';
+const MAX_REMEMBERED_URLS = 10_000;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Thrown by the connector when the destination's addresses may not be reached; becomes a `blocked` outcome. */
@@ -202,9 +203,21 @@ class Slots {
     this.#free = size;
   }
 
-  async acquire(): Promise<() => void> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  /** A slot now, or null when none is free (no promise on the common path: one per delivery adds up). */
+  take(): (() => void) | null {
+    if (this.#free === 0) return null;
+    this.#free--;
+    return this.#releaser();
+  }
+
+  async wait(): Promise<() => void> {
+    const slot = this.take();
+    if (slot) return slot;
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    return this.#releaser();
+  }
+
+  #releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
@@ -226,21 +239,44 @@ function errorCode(error: unknown): string {
   return typeof message === 'string' && message ? message : 'unknown error';
 }
 
-/** Reads at most `limit` bytes, then destroys the body: a receiver cannot make us buffer without bound. */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | null> {
-  const decoder = new TextDecoder('utf-8');
-  let text = '';
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    const room = limit - size;
-    if (chunk.length > room) {
-      // `stream: true` keeps a character cut in half out of the text, so the snippet stays within `limit` bytes.
-      text += decoder.decode(chunk.subarray(0, room), { stream: true });
-      break; // leaving the loop destroys the body and its connection: the rest is never read
-    }
-    text += decoder.decode(chunk, { stream: true });
-    size += chunk.length;
-  }
+/**
+ * Reads at most `limit` bytes, then destroys the body: a receiver cannot make us buffer without bound. Events rather
+ * than `for await`: an async iterator costs a few promises per chunk, on every delivery's (usually tiny) answer.
+ */
+function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      // The error listener stays: destroying the body below makes undici emit an AbortError, ours to ignore.
+      body.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (error) reject(error);
+      else resolve(snippetOf(chunks, size, limit));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size <= limit) return;
+      settle(null);
+      body.destroy(); // the rest is never read, and the connection is not reused
+    };
+    const onEnd = () => settle(null);
+    const onError = (error: Error) => settle(error);
+    // Destroyed without an error (an abort): the answer is incomplete.
+    const onClose = () => settle(new Error('response body closed before its end'));
+    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/** The first `limit` bytes as text; a character cut in half at the limit is left out, so it stays within `limit`. */
+function snippetOf(chunks: Buffer[], size: number, limit: number): string | null {
+  if (size === 0) return null;
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (size <= limit) return bytes.toString('utf8');
+  const text = new TextDecoder('utf-8').decode(bytes.subarray(0, limit), { stream: true });
   return text === '' ? null : text;
 }
 
@@ -274,12 +310,14 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   });
   const slots = new Slots(connections);
 
+  /** One HTTP exchange; frees its connection slot when undici is done with it (`release`). */
   async function exchange(
     url: string,
     headers: Record<string, string>,
     body: string | Uint8Array,
     signal: AbortSignal,
     progress: { status: number | null },
+    release: () => void,
   ): Promise<AttemptResult> {
     let status: number | null = null;
     try {
@@ -317,12 +355,14 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         retryAfterMs: null,
         responseSnippet: null,
       };
+    } finally {
+      release();
     }
   }
 
   async function attemptOnce(deliveryRequest: DeliveryRequest, attempt: number): Promise<DeliveryOutcome> {
     const { url, body } = deliveryRequest;
-    const refusal = refuseUrl(url);
+    const refusal = refusalOf(url);
     if (refusal) {
       return {
         kind: 'blocked',
@@ -342,15 +382,15 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       ? given
       : { ...given, 'user-agent': userAgent };
 
-    const release = await slots.acquire();
+    const release = slots.take() ?? (await slots.wait());
     const started = performance.now();
     const controller = new AbortController();
     const progress = { status: null as number | null };
-    let timer: NodeJS.Timeout | undefined;
     // undici only notices an abort once the request is on a socket, so a request still connecting (or resolving)
-    // would outlive the timeout; the race returns on time, and the slot is released when undici is really done.
-    const timedOut = new Promise<AttemptResult>((resolve) => {
-      timer = setTimeout(() => {
+    // would outlive the timeout: the timer answers on time, and the slot is released when undici is really done.
+    // One promise settled by whichever comes first (a Promise.race would cost two more per attempt).
+    const result = await new Promise<AttemptResult>((resolve) => {
+      const timer = setTimeout(() => {
         controller.abort();
         resolve({
           kind: 'retryable',
@@ -360,18 +400,28 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
           responseSnippet: null,
         });
       }, timeoutMs);
+      void exchange(url, headers, body, controller.signal, progress, release).then((answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
     });
-    const sent = exchange(url, headers, body, controller.signal, progress).finally(release);
-    try {
-      const result = await Promise.race([sent, timedOut]);
-      return {
-        ...result,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        attempts: attempt,
-      };
-    } finally {
-      clearTimeout(timer);
+    return {
+      ...result,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      attempts: attempt,
+    };
+  }
+
+  // Whether a URL may be sent to does not change: decided once per URL (a bounded memo), not parsed per attempt.
+  const refusals = new Map<string, string | null>();
+  function refusalOf(url: string): string | null {
+    let refusal = refusals.get(url);
+    if (refusal === undefined) {
+      if (refusals.size >= MAX_REMEMBERED_URLS) refusals.clear();
+      refusal = refuseUrl(url);
+      refusals.set(url, refusal);
     }
+    return refusal;
   }
 
   return {
