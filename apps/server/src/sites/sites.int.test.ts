@@ -291,6 +291,41 @@ describe('sites: reading and changing', () => {
     expect(list.json().map((s: { id: string }) => s.id)).not.toContain(site.id);
   });
 
+  it('deletes a site with a history: its deliveries and snapshot go with it, its log lines stay without it', async () => {
+    const site = await createSite();
+    const orgId = owner.headers['x-organization-id']!;
+    // A finished job that delivered to the site, written as the engine writes it (as the database owner: no RLS).
+    const [job] = await rowsOf<{ id: string }>(
+      t.database.db,
+      `INSERT INTO sync_jobs (organization_id, status, trigger) VALUES ('${orgId}', 'success', 'manual') RETURNING id`,
+    );
+    await t.database.exec(
+      `INSERT INTO deliveries (organization_id, job_id, site_id, webhook_id, status)
+         VALUES ('${orgId}', '${job!.id}', '${site.id}', 'msg_deleted_site', 'success');
+       INSERT INTO destination_snapshots (organization_id, site_id, job_id, version, payload, payload_hash, item_count)
+         VALUES ('${orgId}', '${site.id}', '${job!.id}', 1, '[]', 'h', 0);
+       INSERT INTO job_logs (organization_id, job_id, site_id, level, message)
+         VALUES ('${orgId}', '${job!.id}', '${site.id}', 'info', '${site.slug}: version 1 delivered.');`,
+    );
+
+    expect((await request(admin, 'DELETE', `/sites/${site.id}`)).statusCode).toBe(204);
+    const left = async (table: string) =>
+      (
+        await rowsOf<{ n: number }>(
+          t.database.db,
+          `SELECT count(*)::int AS n FROM ${table} WHERE site_id = '${site.id}'`,
+        )
+      )[0]!.n;
+    expect(await left('deliveries')).toBe(0);
+    expect(await left('destination_snapshots')).toBe(0);
+    expect(await left('job_logs')).toBe(0);
+    const lines = await rowsOf<{ site_id: string | null; message: string }>(
+      t.database.db,
+      `SELECT site_id, message FROM job_logs WHERE job_id = '${job!.id}'`,
+    );
+    expect(lines).toEqual([{ site_id: null, message: `${site.slug}: version 1 delivered.` }]);
+  });
+
   it('refuses a slug another site of the organization has (409 /slug), on create and on update', async () => {
     const site = await createSite(admin, { slug: 'taken' });
     expectProblem(

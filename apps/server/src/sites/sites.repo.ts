@@ -1,5 +1,5 @@
 import { asc, eq, sql } from 'drizzle-orm';
-import { sites } from '../db/schema/index.js';
+import { jobLogs, sites } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
 
 export type SiteRow = typeof sites.$inferSelect;
@@ -71,7 +71,12 @@ export async function replaceSigningSecret(
   return row;
 }
 
+/**
+ * Deletes the site; its deliveries and snapshot go with it (foreign keys), and its log lines, which are history,
+ * stay without their site_id (migration 0007 dropped that key, checked on every line the engine writes).
+ */
 export async function deleteSite(tx: Tx, id: string): Promise<SiteRow | undefined> {
   const [row] = await tx.delete(sites).where(eq(sites.id, id)).returning();
+  if (row) await tx.update(jobLogs).set({ siteId: null }).where(eq(jobLogs.siteId, id));
   return row;
 }
