@@ -66,7 +66,7 @@ export async function runApiFigures(options: {
   progress: (message: string) => void;
 }): Promise<{ results: FigureResult[]; setup: Record<string, unknown> }> {
   const { bench, runs, progress } = options;
-  const service = await startBenchApp(bench.database, options.receiverOrigin);
+  const service = await startBenchApp(bench, options.receiverOrigin);
   const results: FigureResult[] = [];
   const setup: Record<string, unknown> = {};
   try {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createAuth } from '../../apps/server/src/auth/better-auth.js';
 import { loadConfig, type Config } from '../../apps/server/src/config.js';
-import type { Database } from '../../apps/server/src/db/types.js';
 import { buildApp, type App } from '../../apps/server/src/http/app.js';
+import { withMergedMetrics } from '../../apps/server/src/metrics/metrics.js';
 import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
 import { startSyncEngine } from '../../apps/server/src/sync/engine.js';
+import { startEngineThread } from '../../apps/server/src/sync/engine-thread.js';
+import type { BenchDatabase } from './databases.js';
 import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
 
 export interface BenchApp {
@@ -18,13 +20,13 @@ export interface BenchApp {
 }
 
 /**
- * The real service in this process, wired as main.ts wires it (sync engine with its production defaults: worker
- * on, 64 deliveries in flight, 64 connections per origin, the real quick-retry schedule, LISTEN/NOTIFY for the
- * live streams). Requests go through `app.inject`, except the live figures' event streams (live-latency.ts listens
+ * The real service in this process, wired as main.ts wires it (sync engine with its production defaults: on
+ * PostgreSQL in a worker thread of this process, unless SYNC_THREAD=false; 64 connections per origin, the real
+ * quick-retry schedule, LISTEN/NOTIFY for the live streams). Requests go through `app.inject`, except the live figures' event streams (live-latency.ts listens
  * on a port). The only change to the defaults: the receiver's origin passes the SSRF guard.
  */
 export async function startBenchApp(
-  database: Database,
+  bench: BenchDatabase,
   receiverOrigin: string,
   options: {
     /** false: no worker in this process (the scale-out figure runs `datasync worker` processes instead). */
@@ -33,11 +35,19 @@ export async function startBenchApp(
     secretKey?: string;
   } = {},
 ): Promise<BenchApp> {
+  const { database } = bench;
+  const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://datasync.bench', LOGIN_RATE_LIMIT: '1000' }),
+    ...loadConfig({
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'http://datasync.bench',
+      LOGIN_RATE_LIMIT: '1000',
+      ...(bench.url ? { DATABASE_URL: bench.url, SECRET_KEY: secretKey } : {}),
+      ...(process.env.SYNC_THREAD ? { SYNC_THREAD: process.env.SYNC_THREAD } : {}),
+    }),
     allowedDestinationOrigins: [receiverOrigin],
   };
-  const keys = deriveKeys(options.secretKey ?? randomBytes(32).toString('base64url'));
+  const keys = deriveKeys(secretKey);
   const errors: unknown[] = [];
   const log = {
     info: () => {},
@@ -52,12 +62,15 @@ export async function startBenchApp(
       }
     },
   };
+  const inThread = database.kind === 'postgres' && config.syncThread && options.worker !== false;
   const engine = await startSyncEngine(database, {
     config,
     encryptionKey: keys.encryption,
     log,
-    worker: options.worker,
+    worker: options.worker !== false && !inThread,
   });
+  const thread = inThread ? await startEngineThread({ config, encryptionKey: keys.encryption, log }) : null;
+  const queue: SyncQueue = thread ? { boss: engine.queue.boss, wake: thread.wake } : engine.queue;
   const auth = createAuth({
     db: database.db,
     secret: keys.auth,
@@ -69,18 +82,19 @@ export async function startBenchApp(
     db: database.db,
     auth,
     keys,
-    queue: engine.queue,
-    metrics: engine.metrics,
+    queue,
+    metrics: thread ? withMergedMetrics(engine.metrics, thread.metrics) : engine.metrics,
     listen: database.listen,
   });
   await app.ready();
   return {
     app,
     keys,
-    queue: engine.queue,
+    queue,
     errors,
     close: async () => {
       await app.close();
+      await thread?.stop();
       await engine.stop();
     },
   };

@@ -103,7 +103,7 @@ export async function runDatabaseFigures(options: {
   const database = bench.label;
   const results: FigureResult[] = [];
   const setup: Record<string, unknown> = {};
-  const service = await startBenchApp(bench.database, receiver.origin);
+  const service = await startBenchApp(bench, receiver.origin);
   const common = { database, runs, service, progress };
   try {
     const { app } = service;

@@ -156,7 +156,7 @@ async function service(
   const bench =
     options.kind === 'pglite' ? await openBenchPglite() : await openBenchPostgres(options.serverUrl!);
   const secretKey = randomBytes(32).toString('base64url');
-  const service = await startBenchApp(bench.database, options.receiverOrigin, {
+  const service = await startBenchApp(bench, options.receiverOrigin, {
     worker: !options.separateWorker,
     secretKey,
   });

@@ -114,7 +114,7 @@ export async function runScaleOutFigures(options: {
     throw new Error('the scale-out figure runs on PostgreSQL only');
   const receiver = connectReceiver(options.receiverOrigin);
   const secretKey = randomBytes(32).toString('base64url');
-  const service = await startBenchApp(bench.database, receiver.origin, { worker: false, secretKey });
+  const service = await startBenchApp(bench, receiver.origin, { worker: false, secretKey });
   const results: FigureResult[] = [];
   const setup: Record<string, unknown> = {};
   try {

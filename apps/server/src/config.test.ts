@@ -80,6 +80,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY/);
   });
 
+  it('runs the sync engine in its own thread unless SYNC_THREAD says false', () => {
+    expect(loadConfig({}).syncThread).toBe(true);
+    expect(loadConfig({ SYNC_THREAD: 'false' }).syncThread).toBe(false);
+    expect(loadConfig({ SYNC_THREAD: '0' }).syncThread).toBe(false);
+    expect(() => loadConfig({ SYNC_THREAD: 'sometimes' })).toThrow(/SYNC_THREAD/);
+  });
+
   it('allows the demo landing pages as destinations by default, or exactly the origins given', () => {
     expect(loadConfig({ LANDING_PORT: '4001' }).allowedDestinationOrigins).toEqual([
       'http://127.0.0.1:4001',

@@ -27,6 +27,8 @@ const EnvSchema = Type.Object({
   LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
   /** Deliveries a worker hands its HTTP client at once (which sends at most 64 at a time); unset: the default. */
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  /** With PostgreSQL, `serve` runs the sync engine in a worker thread of its own (decision 013); false: main thread. */
+  SYNC_THREAD: Type.Boolean({ default: true }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -51,6 +53,8 @@ export interface Config {
   liveHeartbeatMs: number;
   /** Deliveries a worker hands its HTTP client at once; undefined: the worker's default. */
   workerConcurrency?: number;
+  /** With PostgreSQL, `serve` runs the sync engine in a worker thread (ignored with the embedded PGlite). */
+  syncThread: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -123,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
     liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    syncThread: e.SYNC_THREAD,
   };
 }

@@ -5,6 +5,6 @@ import type { AppDeps } from '../app-deps.js';
 // port privately or filter /metrics at the proxy) as with any Prometheus endpoint.
 export const metricsRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { metrics }) => {
   app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['ops'] } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply.type(metrics.registry.contentType).send(await metrics.scrape()),
   );
 };

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What operators scrape at /metrics. One registry per process (tests build several apps, each its own). */
 export interface Metrics {
@@ -6,11 +6,20 @@ export interface Metrics {
   deliveries: Counter<'outcome'>;
   deliveryLatency: Histogram;
   jobDuration: Histogram<'status'>;
+  /** The exposition text /metrics serves: this registry, plus the engine thread's counters when there is one. */
+  scrape(): Promise<string>;
 }
 
-export function createMetrics(options: { queueDepth?: () => Promise<Record<string, number>> } = {}): Metrics {
+export function createMetrics(
+  options: {
+    queueDepth?: () => Promise<Record<string, number>>;
+    /** false in the engine thread: CPU and memory are the process's, reported by its main thread. */
+    processMetrics?: boolean;
+  } = {},
+): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'datasync_process_' });
+  if (options.processMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'datasync_process_' });
   const deliveries = new Counter({
     name: 'datasync_deliveries_total',
     help: 'Webhook deliveries by outcome (success, retry, failed, gone, blocked), one per deliver() call.',
@@ -42,5 +51,24 @@ export function createMetrics(options: { queueDepth?: () => Promise<Record<strin
       },
     });
   }
-  return { registry, deliveries, deliveryLatency, jobDuration };
+  return { registry, deliveries, deliveryLatency, jobDuration, scrape: () => registry.metrics() };
+}
+
+/**
+ * These metrics with another registry's (the engine thread's, as prom-client JSON) summed in: the engine's counters
+ * and histograms are counted in that thread, this process's own registry keeps them at zero.
+ */
+export function withMergedMetrics(metrics: Metrics, others: () => Promise<unknown[]>): Metrics {
+  return {
+    ...metrics,
+    scrape: async () => {
+      // prom-client's aggregation is made for cluster workers, where it drops per-process values such as the start
+      // time ('omit'); here this registry is the process's only source of them, so they are kept as they are.
+      const ours = (await metrics.registry.getMetricsAsJSON()).map((metric) =>
+        metric.aggregator === 'omit' ? { ...metric, aggregator: 'first' as const } : metric,
+      );
+      const merged = AggregatorRegistry.aggregate([ours, (await others()) as typeof ours]);
+      return merged.metrics();
+    },
+  };
 }

@@ -39,6 +39,8 @@ export async function startSyncEngine(
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
     worker?: boolean;
+    /** 'engine' in the engine thread: only the engine's own counters (the main thread reports the rest). */
+    metricsScope?: 'process' | 'engine';
     workerOptions?: SyncWorkerOptions;
     delivery?: Partial<Parameters<typeof createDeliveryClient>[0]>;
   },
@@ -48,14 +50,16 @@ export async function startSyncEngine(
     allowedOrigins: options.config.allowedDestinationOrigins,
     ...options.delivery,
   });
-  const metrics = createMetrics({
-    queueDepth: async () =>
-      Object.fromEntries(
-        await Promise.all(
-          Object.values(QUEUES).map(async (name) => [name, await boss.getQueueSize(name)] as const),
-        ),
+  const queueDepth = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.values(QUEUES).map(async (name) => [name, await boss.getQueueSize(name)] as const),
       ),
-  });
+    );
+  const metrics =
+    options.metricsScope === 'engine'
+      ? createMetrics({ processMetrics: false })
+      : createMetrics({ queueDepth });
   const worker = createSyncWorker(
     { db: database.db, boss, encryptionKey: options.encryptionKey, delivery, log: options.log, metrics },
     {
