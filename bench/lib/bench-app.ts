@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createAuth } from '../../apps/server/src/auth/better-auth.js';
 import { loadConfig, type Config } from '../../apps/server/src/config.js';
 import { buildApp, type App } from '../../apps/server/src/http/app.js';
-import { withMergedMetrics } from '../../apps/server/src/metrics/metrics.js';
 import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
-import { startSyncEngine } from '../../apps/server/src/sync/engine.js';
-import { startEngineThread } from '../../apps/server/src/sync/engine-thread.js';
-import type { BenchDatabase } from './databases.js';
+import { startServiceEngine } from '../../apps/server/src/sync/service-engine.js';
 import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
+import type { BenchDatabase } from './databases.js';
 
 export interface BenchApp {
   app: App;
@@ -20,10 +18,11 @@ export interface BenchApp {
 }
 
 /**
- * The real service in this process, wired as main.ts wires it (sync engine with its production defaults: on
- * PostgreSQL in a worker thread of this process, unless SYNC_THREAD=false; 64 connections per origin, the real
- * quick-retry schedule, LISTEN/NOTIFY for the live streams). Requests go through `app.inject`, except the live figures' event streams (live-latency.ts listens
- * on a port). The only change to the defaults: the receiver's origin passes the SSRF guard.
+ * The real service in this process, wired as main.ts wires it (sync engine with its production defaults, on
+ * PostgreSQL in a worker thread of this process unless SYNC_THREAD=false: 64 connections per origin, the real
+ * quick-retry schedule, LISTEN/NOTIFY for the live streams). Requests go through `app.inject`, except the live
+ * figures' event streams (live-latency.ts listens on a port). The only change to the defaults: the receiver's
+ * origin passes the SSRF guard.
  */
 export async function startBenchApp(
   bench: BenchDatabase,
@@ -62,15 +61,12 @@ export async function startBenchApp(
       }
     },
   };
-  const inThread = database.kind === 'postgres' && config.syncThread && options.worker !== false;
-  const engine = await startSyncEngine(database, {
+  const engine = await startServiceEngine(database, {
     config,
     encryptionKey: keys.encryption,
     log,
-    worker: options.worker !== false && !inThread,
+    worker: options.worker,
   });
-  const thread = inThread ? await startEngineThread({ config, encryptionKey: keys.encryption, log }) : null;
-  const queue: SyncQueue = thread ? { boss: engine.queue.boss, wake: thread.wake } : engine.queue;
   const auth = createAuth({
     db: database.db,
     secret: keys.auth,
@@ -82,19 +78,18 @@ export async function startBenchApp(
     db: database.db,
     auth,
     keys,
-    queue,
-    metrics: thread ? withMergedMetrics(engine.metrics, thread.metrics) : engine.metrics,
+    queue: engine.queue,
+    metrics: engine.metrics,
     listen: database.listen,
   });
   await app.ready();
   return {
     app,
     keys,
-    queue,
+    queue: engine.queue,
     errors,
     close: async () => {
       await app.close();
-      await thread?.stop();
       await engine.stop();
     },
   };

@@ -5,9 +5,8 @@ import { startDemoLanding, type LandingOptions, type RunningLanding } from './de
 import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { deriveKeys, resolveSecretKey } from './secret-key.js';
-import { withMergedMetrics } from './metrics/metrics.js';
 import { startSyncEngine, type SyncEngine } from './sync/engine.js';
-import { startEngineThread, type EngineThread } from './sync/engine-thread.js';
+import { startServiceEngine } from './sync/service-engine.js';
 
 export interface RunningServer {
   url: string;
@@ -30,19 +29,10 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
   let engine: SyncEngine | undefined;
-  let thread: EngineThread | undefined;
   let landing: RunningLanding | undefined;
   try {
     await database.migrate();
-    // On PostgreSQL the worker runs in a thread of its own; this thread keeps the queue, for the API to enqueue.
-    const inThread = database.kind === 'postgres' && config.syncThread;
-    engine = await startSyncEngine(database, {
-      config,
-      encryptionKey: keys.encryption,
-      log: logger,
-      worker: !inThread,
-    });
-    if (inThread) thread = await startEngineThread({ config, encryptionKey: keys.encryption, log: logger });
+    engine = await startServiceEngine(database, { config, encryptionKey: keys.encryption, log: logger });
     if (options.landing) landing = await startDemoLanding(config, options.landing, logger);
     const auth = createAuth({
       db: database.db,
@@ -57,8 +47,8 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         db: database.db,
         auth,
         keys,
-        queue: thread ? { boss: engine.queue.boss, wake: thread.wake } : engine.queue,
-        metrics: thread ? withMergedMetrics(engine.metrics, thread.metrics) : engine.metrics,
+        queue: engine.queue,
+        metrics: engine.metrics,
         listen: database.listen,
         demoLanding: landing?.demo,
       },
@@ -76,14 +66,12 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       // In-flight requests finish, then the database closes (releasing the data-folder lock).
       stop: async () => {
         await app.close();
-        await thread?.stop(); // deliveries in flight to the landing pages finish first
-        await engine!.stop();
+        await engine!.stop(); // deliveries in flight to the landing pages finish first
         await landing?.server.close();
         await database.close();
       },
     };
   } catch (error) {
-    await thread?.stop();
     await engine?.stop();
     await landing?.server.close();
     await database.close();
