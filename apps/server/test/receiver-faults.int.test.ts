@@ -366,6 +366,7 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
       upAgain = null;
     },
     whileRunning: async (job) => {
+      if (job.sites.length === 0) return; // not planned yet (every() of no sites would be true)
       if (!upAgain && job.sites.every((site) => site.status === 'pending' && site.attempts > 0))
         upAgain = await caseReceiver(() => ({}), refusedPort);
     },
