@@ -6,6 +6,9 @@ import type { Database } from '../../apps/server/src/db/types.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
+/** The live channel the engine's log lines notify (apps/server/migrations/0003_live_notify.sql). */
+const JOB_LOGS_CHANNEL = 'datasync_job_logs';
+
 export interface BenchDatabase {
   kind: DatabaseKind;
   /** Shown in the output: which database, and its server version. */
@@ -19,6 +22,13 @@ export interface BenchDatabase {
    * its own, so watching neither takes a connection from the service's pool nor waits for one; PGlite has only one.
    */
   observe(text: string, values?: unknown[]): Promise<unknown[]>;
+  /**
+   * PostgreSQL only: calls `onChange` whenever a transaction that changed the job's status commits (the engine
+   * writes a status line in that transaction, and its NOTIFY on the live channel says so), on the observer's
+   * connection. Lets the bench read the job when it changes instead of polling it: a 2 ms poll cost ~6 % of the
+   * machine's CPU during a sync (20 ms polling measured 4,737 / 4,751 against 4,437 / 4,523 deliveries/s).
+   */
+  watchJobStatus?(jobId: string, onChange: () => void): Promise<() => Promise<void>>;
   /** Closes the connections; on PostgreSQL also drops the benchmark's database. */
   close(): Promise<void>;
 }
@@ -93,6 +103,19 @@ export async function openBenchPostgres(serverUrl: string): Promise<BenchDatabas
       database,
       url: withDatabaseName(serverUrl, name),
       observe: async (text, values) => (await observer.query(text, values)).rows,
+      watchJobStatus: async (jobId, onChange) => {
+        // The payload is `<organization>:<job>:<max id>:<1 if a line reports a job status>` (migration 0003).
+        const onNotification = (message: pg.Notification) => {
+          const [, job, , statusLine] = (message.payload ?? '').split(':');
+          if (job === jobId && statusLine === '1') onChange();
+        };
+        observer.on('notification', onNotification);
+        await observer.query(`LISTEN ${JOB_LOGS_CHANNEL}`);
+        return async () => {
+          observer.off('notification', onNotification);
+          await observer.query(`UNLISTEN ${JOB_LOGS_CHANNEL}`);
+        };
+      },
       close: async () => {
         await observer.end().catch(() => {});
         await database.close().catch(() => {});
