@@ -3,11 +3,9 @@ import pg from 'pg';
 import { openPglite } from '../../apps/server/src/db/pglite.js';
 import { openPostgres } from '../../apps/server/src/db/postgres.js';
 import type { Database } from '../../apps/server/src/db/types.js';
+import { LOG_CHANNEL, parseNotice } from '../../apps/server/src/live/notification-hub.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
-
-/** The live channel the engine's log lines notify (apps/server/migrations/0003_live_notify.sql). */
-const JOB_LOGS_CHANNEL = 'datasync_job_logs';
 
 export interface BenchDatabase {
   kind: DatabaseKind;
@@ -104,16 +102,16 @@ export async function openBenchPostgres(serverUrl: string): Promise<BenchDatabas
       url: withDatabaseName(serverUrl, name),
       observe: async (text, values) => (await observer.query(text, values)).rows,
       watchJobStatus: async (jobId, onChange) => {
-        // The payload is `<organization>:<job>:<max id>:<1 if a line reports a job status>` (migration 0003).
+        // The live streams' own reading of the payload (notification-hub.ts).
         const onNotification = (message: pg.Notification) => {
-          const [, job, , statusLine] = (message.payload ?? '').split(':');
-          if (job === jobId && statusLine === '1') onChange();
+          const notice = parseNotice(message.payload ?? '');
+          if (notice?.jobId === jobId && notice.jobStatus) onChange();
         };
         observer.on('notification', onNotification);
-        await observer.query(`LISTEN ${JOB_LOGS_CHANNEL}`);
+        await observer.query(`LISTEN ${LOG_CHANNEL}`);
         return async () => {
           observer.off('notification', onNotification);
-          await observer.query(`UNLISTEN ${JOB_LOGS_CHANNEL}`);
+          await observer.query(`UNLISTEN ${LOG_CHANNEL}`);
         };
       },
       close: async () => {
