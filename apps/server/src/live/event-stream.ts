@@ -10,6 +10,9 @@ export interface SseEvent {
 /** The wire text of each event object, made once: the streams of one job share the tail's events (job-tail.ts). */
 const wireText = new WeakMap<SseEvent, string>();
 
+/** The encoded bytes of the last run of events that started with an event, to the run's last event. */
+const runBytes = new WeakMap<SseEvent, { last: SseEvent; count: number; bytes: Buffer }>();
+
 export function formatEvent(event: SseEvent): string {
   let text = wireText.get(event);
   if (text === undefined) {
@@ -18,6 +21,22 @@ export function formatEvent(event: SseEvent): string {
     wireText.set(event, text);
   }
   return text;
+}
+
+/**
+ * The bytes of several events, encoded once for every stream that sends the same run: the streams following one
+ * job are woken by the same read of its tail and mostly stand at the same position, so they send the same event
+ * objects. Without this each of N streams joined and encoded its own copy of the run (with 50 streams, most of the
+ * API thread's time during a sync, and the delay of every event behind it).
+ */
+export function encodeEvents(events: SseEvent[]): Buffer {
+  const first = events[0]!;
+  const last = events.at(-1)!;
+  const memo = runBytes.get(first);
+  if (memo && memo.last === last && memo.count === events.length) return memo.bytes;
+  const bytes = Buffer.from(events.map(formatEvent).join(''));
+  runBytes.set(first, { last, count: events.length, bytes });
+  return bytes;
 }
 
 export interface EventStreamOptions {
@@ -83,7 +102,7 @@ export class EventStream {
 
   /** Several events in one write (one socket write per read batch, not one per event). */
   sendAll(events: SseEvent[]): void {
-    if (events.length > 0) this.write(events.map(formatEvent).join(''));
+    if (events.length > 0) this.write(encodeEvents(events));
   }
 
   /** Resolves once the buffer has drained (or the client is gone). */
@@ -111,8 +130,8 @@ export class EventStream {
     this.markClosed();
   }
 
-  private write(text: string): void {
-    if (!this.closedFlag) this.raw.write(text);
+  private write(chunk: string | Buffer): void {
+    if (!this.closedFlag) this.raw.write(chunk);
   }
 
   private markClosed(): void {
