@@ -162,3 +162,51 @@ describe('a plan in chunks', () => {
     expect(messages.filter((message) => message.includes(' queued ('))).toHaveLength(SITE_COUNT);
   });
 });
+
+describe('growing chunks', () => {
+  // A plan's chunks start small and double up to the largest: here 1, 2, 4 sites for 7 (the first sends leave after
+  // one site is planned, not four).
+  let ramp: TestApp;
+  beforeAll(async () => {
+    ramp = await createTestApp(
+      { allowedDestinationOrigins: [receiver.origin] },
+      {
+        worker: true,
+        planFirstChunkSites: 1,
+        planChunkSites: 4,
+        delivery: { quickRetryDelaysMs: [], timeoutMs: 10_000 },
+      },
+    );
+  });
+  afterAll(async () => {
+    await ramp?.close();
+  });
+
+  it('plans 1, then 2, then 4 sites per transaction, each site once', async () => {
+    const { owner, orgId } = await organizationWithSites(ramp.app, ramp.database.db, {
+      label: 'Growing chunks',
+      count: SITE_COUNT,
+      destinationUrl: receiver.url,
+    });
+    const jobId = await createSyncJob(ramp.app, owner);
+    await waitFor(
+      `job ${jobId} to end`,
+      async () => {
+        const response = await ramp.app.inject({
+          method: 'GET',
+          url: `/api/v1/sync-jobs/${jobId}`,
+          headers: owner.headers,
+        });
+        return finished(response.json() as JobView);
+      },
+      20_000,
+    );
+    // Each chunk queues its own delivery job: their sizes are the chunks' sizes, in order.
+    const queued = await rowsOf<{ sites: number }>(
+      ramp.database.db,
+      sql`SELECT jsonb_array_length(data->'deliveryIds') AS sites FROM pgboss.job
+           WHERE name = ${QUEUES.deliver} AND data->>'orgId' = ${orgId} ORDER BY created_on`,
+    );
+    expect(queued.map((row) => row.sites)).toEqual([1, 2, 4]);
+  });
+});

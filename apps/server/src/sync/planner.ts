@@ -44,7 +44,7 @@ type SiteDecision =
   | { kind: 'send'; site: SiteRow; payload: EncodedPayload; itemCount: number };
 
 /**
- * Sites planned per transaction. A plan of all sites at once kept the first send waiting for the whole plan
+ * The most sites planned per transaction. A plan of all sites at once kept the first send waiting for the whole plan
  * (10,000 sites: 1.1 s on PostgreSQL, the event loop of an embedded PGlite blocked 3.4 s); in chunks, the first
  * deliveries leave after one chunk and the rest of the plan overlaps with sending. Each chunk is still a handful of
  * statements covering all its sites. Measured on PostgreSQL (10,000 sites, medians of 3): chunks of 250 → 3,109
@@ -54,23 +54,44 @@ type SiteDecision =
 export const PLAN_CHUNK_SITES = 2_000;
 
 /**
- * Plans a queued job, a chunk of sites per transaction (in site id order): per site, the payload (plan.ts), skipped
- * when unchanged since the last accepted version unless forced, otherwise the site's next version, a pending
- * delivery and its queue entry. The job row keeps how far the plan got, so a plan that stopped half-way (a crash
- * before a chunk's commit) carries on from its last committed chunk when pg-boss hands it out again; nothing is
- * planned twice. The job cannot end before its last chunk is committed.
+ * A plan's first chunk; each next one is twice the last, up to the largest (PLAN_CHUNK_SITES). The first sends then
+ * leave once 100 sites are planned (first delivery of a 1,000- or 10,000-site sync on PostgreSQL after 73–88 ms instead
+ * of 228–419 ms), and the
+ * plan's log lines reach the live streams in growing steps rather than one block per 2,000 sites: with 50 streams
+ * following a 1,000-site sync, that block (about 26 MB of events in all) made the live figure's p99, 95–106 ms,
+ * and 45–52 ms in steps. Larger chunks later keep the round trips per site low: throughput unchanged within the noise
+ * (PostgreSQL, 10,000 sites, 3 series of 5 runs each: 3,116/3,398/3,391 against 3,269/3,218/3,350 deliveries/s).
+ */
+export const FIRST_PLAN_CHUNK_SITES = 100;
+
+export interface PlanChunking {
+  /** Sites in the first chunk (default FIRST_PLAN_CHUNK_SITES, at most `maxSites`). */
+  firstSites?: number;
+  /** Sites in the largest chunk (default PLAN_CHUNK_SITES). */
+  maxSites?: number;
+}
+
+/**
+ * Plans a queued job, a chunk of sites per transaction (in site id order, growing chunks): per site, the payload
+ * (plan.ts), skipped when unchanged since the last accepted version unless forced, otherwise the site's next version,
+ * a pending delivery and its queue entry. The job row keeps how far the plan got, so a plan that stopped half-way (a
+ * crash before a chunk's commit) carries on from its last committed chunk when pg-boss hands it out again; nothing
+ * is planned twice. The job cannot end before its last chunk is committed.
  */
 export async function planSyncJob(
   ctx: SyncContext,
   data: PlanJobData,
-  chunkSites = PLAN_CHUNK_SITES,
+  chunking: PlanChunking = {},
 ): Promise<void> {
+  const maxSites = chunking.maxSites ?? PLAN_CHUNK_SITES;
+  let sites = Math.min(maxSites, chunking.firstSites ?? FIRST_PLAN_CHUNK_SITES);
   for (;;) {
     const chunk = await withTenant(ctx.db, { orgId: data.orgId }, (tx) =>
-      planNextChunk(tx, ctx, data.jobId, chunkSites),
+      planNextChunk(tx, ctx, data.jobId, sites),
     );
     if (chunk.queued > 0) ctx.wake('deliveries');
     if (chunk.done) return;
+    sites = Math.min(maxSites, sites * 2);
   }
 }
 

@@ -41,8 +41,10 @@ export interface SyncWorkerOptions {
   concurrency?: number;
   /** Fallback poll interval; sends in this process wake the worker at once. */
   pollMs?: number;
-  /** Sites a plan commits per transaction (default PLAN_CHUNK_SITES; tests use a few, to see several chunks). */
+  /** Most sites a plan commits per transaction (default PLAN_CHUNK_SITES; tests use a few, to see several chunks). */
   planChunkSites?: number;
+  /** Sites of a plan's first transaction, doubling from there (default FIRST_PLAN_CHUNK_SITES). */
+  planFirstChunkSites?: number;
 }
 
 /**
@@ -152,7 +154,14 @@ export function createSyncWorker(
       lastPlanFetch = Date.now();
       plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: PLAN_BATCH });
       for (const job of plans)
-        track(handle(QUEUES.plan, job, (data) => planSyncJob(context, data, options.planChunkSites)));
+        track(
+          handle(QUEUES.plan, job, (data) =>
+            planSyncJob(context, data, {
+              firstSites: options.planFirstChunkSites,
+              maxSites: options.planChunkSites,
+            }),
+          ),
+        );
       // A full batch: more may be waiting.
       if (plans.length === PLAN_BATCH) planWanted = true;
     }

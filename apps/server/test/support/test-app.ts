@@ -26,8 +26,10 @@ export interface TestAppOptions {
   database?: Database;
   /** Derive the keys from this SECRET_KEY (shared with `datasync` child processes) instead of a random one. */
   secretKey?: string;
-  /** Sites a plan commits per transaction (the worker's default otherwise). */
+  /** Most sites a plan commits per transaction (the worker's default otherwise). */
   planChunkSites?: number;
+  /** Sites of a plan's first transaction (the worker's default otherwise, at most planChunkSites). */
+  planFirstChunkSites?: number;
   /** Demo landing pages for the demo to point its sites at and hand their secrets to (as `datasync serve` does). */
   demoLanding?: AppDeps['demoLanding'];
 }
@@ -56,7 +58,11 @@ export async function createTestApp(
     encryptionKey: keys.encryption,
     log: silentLog,
     worker: options.worker ?? false,
-    workerOptions: { pollMs: 100, planChunkSites: options.planChunkSites },
+    workerOptions: {
+      pollMs: 100,
+      planChunkSites: options.planChunkSites,
+      planFirstChunkSites: options.planFirstChunkSites,
+    },
     delivery: options.delivery,
   });
   const deps: AppDeps = {
