@@ -7,6 +7,8 @@ import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import type { SignedInUser } from '../../test/support/users.js';
 import { waitFor } from '../../test/support/wait.js';
 import { QUEUES } from '../queue/job-queue.js';
+import { planSyncJob } from './planner.js';
+import type { SyncContext } from './sync-context.js';
 
 // A plan commits its sites in chunks (planner.ts), here 2 sites per chunk: 7 sites are 4 transactions. What must
 // hold: the job covers every site exactly once, it does not end before its last chunk, and a plan that stopped
@@ -208,5 +210,33 @@ describe('growing chunks', () => {
            WHERE name = ${QUEUES.deliver} AND data->>'orgId' = ${orgId} ORDER BY created_on`,
     );
     expect(queued.map((row) => row.sites)).toEqual([1, 2, 4]);
+  });
+});
+
+describe('a plan and the event loop', () => {
+  it('lets the process turn its event loop between chunks', async () => {
+    // An embedded PGlite answers within the same turn of the event loop: a plan that never yielded would hold up
+    // every request, timer and send of the process until its last chunk (on PostgreSQL the network turns it anyway).
+    const { orgId } = await newOrganization('Plan yields');
+    const [job] = await rowsOf<{ id: string }>(
+      t.database.db,
+      sql`INSERT INTO sync_jobs (organization_id, status, trigger, force)
+          VALUES (${orgId}, 'queued', 'api', true) RETURNING id`,
+    );
+    const order: string[] = [];
+    const ctx: SyncContext = {
+      db: t.database.db,
+      boss: t.deps.queue.boss,
+      encryptionKey: Buffer.alloc(32),
+      delivery: undefined as never,
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      metrics: t.deps.metrics,
+      wake: () => order.push('chunk'),
+    };
+    setImmediate(() => order.push('turn'));
+    await planSyncJob(ctx, { jobId: job!.id, orgId }, { firstSites: 1, maxSites: 1 });
+    expect(order.filter((event) => event === 'chunk')).toHaveLength(SITE_COUNT);
+    // The event loop turned before the plan's last chunk, not only after the whole plan.
+    expect(order.slice(0, -1)).toContain('turn');
   });
 });
