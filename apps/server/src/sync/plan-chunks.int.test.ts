@@ -45,8 +45,8 @@ interface JobView {
   sites: { site_id: string; status: string; version: number | null }[];
 }
 
-async function jobOf(owner: SignedInUser, jobId: string): Promise<JobView> {
-  const response = await t.app.inject({
+async function jobOf(owner: SignedInUser, jobId: string, app = t.app): Promise<JobView> {
+  const response = await app.inject({
     method: 'GET',
     url: `/api/v1/sync-jobs/${jobId}`,
     headers: owner.headers,
@@ -191,18 +191,7 @@ describe('growing chunks', () => {
       destinationUrl: receiver.url,
     });
     const jobId = await createSyncJob(ramp.app, owner);
-    await waitFor(
-      `job ${jobId} to end`,
-      async () => {
-        const response = await ramp.app.inject({
-          method: 'GET',
-          url: `/api/v1/sync-jobs/${jobId}`,
-          headers: owner.headers,
-        });
-        return finished(response.json() as JobView);
-      },
-      20_000,
-    );
+    await waitFor(`job ${jobId} to end`, async () => finished(await jobOf(owner, jobId, ramp.app)), 20_000);
     // Each chunk queues its own delivery job: their sizes are the chunks' sizes, in order.
     const queued = await rowsOf<{ sites: number }>(
       ramp.database.db,
