@@ -81,6 +81,7 @@ export async function startBenchApp(
     queue: engine.queue,
     metrics: engine.metrics,
     listen: database.listen,
+    executeSql: database.executeSql,
   });
   await app.ready();
   return {

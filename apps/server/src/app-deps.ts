@@ -20,6 +20,11 @@ export interface AppDeps {
    * process. Without it the streams re-read every second instead.
    */
   listen?: Database['listen'];
+  /**
+   * Raw SQL as the connection role (`database.executeSql`). Only for statements that set their own tenant scope:
+   * the live tails' one-round-trip reads (selectAsTenant).
+   */
+  executeSql: Database['executeSql'];
   /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */
   demoLanding?: DemoLanding;
 }

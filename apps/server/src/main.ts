@@ -50,6 +50,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         queue: engine.queue,
         metrics: engine.metrics,
         listen: database.listen,
+        executeSql: database.executeSql,
         demoLanding: landing?.demo,
       },
       { logger },

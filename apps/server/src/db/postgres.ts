@@ -22,7 +22,11 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     exec: async (sqlText) => {
       await pool.query(sqlText);
     },
-    executeSql: (text, values) => pool.query(text, values),
+    executeSql: async (text, values) => {
+      // Several statements (no values) answer with one result each: the last one's rows, as on PGlite.
+      const result = (await pool.query(text, values)) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(result) ? result.at(-1)! : result;
+    },
     // Not from the pool: a LISTEN lives as long as its connection, and a pooled one would be handed to others.
     listen: async (channel, onNotify, onReconnect) => {
       const stop = await listenOnConnection({ connectionString, channel, onNotify, onReconnect });

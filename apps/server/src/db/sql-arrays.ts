@@ -4,7 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
 // Drizzle's `IN ($1, …, $n)`: a 10,000-site sync stays one short statement, with no parameter-count limit. The
 // array travels as its text form, which both drivers (node-postgres and PGlite) pass through unchanged.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `$n::uuid[]` for a list of UUIDs (checked, so the literal cannot be malformed). */
 export function uuidArray(ids: readonly string[]): SQL {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { AppDb, Tx } from './types.js';
+import { uuidLiteral } from './sql-literals.js';
+import type { AppDb, Database, Tx } from './types.js';
 
 /** The role that row-level security policies apply to (created by the first migration). */
 export const APP_ROLE = 'datasync_app';
@@ -30,4 +31,23 @@ export function withTenant<T>(db: AppDb, scope: TenantScope, work: (tx: Tx) => P
       set_config('app.invitation_token_hash', ${scope.invitationTokenHash ?? ''}, true)`);
     return work(tx);
   });
+}
+
+/**
+ * withTenant for one read in organization `orgId`, in one round trip where withTenant takes four (BEGIN, scope,
+ * query, COMMIT): the scope statement and `select` go to the server as one message. It runs a message's statements
+ * in one implicit transaction, so the scope (set with `true`, transaction-locally) applies to `select` and ends
+ * with it, as withTenant's does. Such a message cannot carry parameters: `select` is SQL text whose values were
+ * inlined with sql-literals.ts. Rows come back as the driver parses them, with the column names of the SQL.
+ */
+export async function selectAsTenant(
+  database: Pick<Database, 'executeSql'>,
+  orgId: string,
+  select: string,
+): Promise<Record<string, unknown>[]> {
+  const scope = `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.org_id', ${uuidLiteral(orgId)}, true),
+    set_config('app.user_id', '', true), set_config('app.api_key_hash', '', true),
+    set_config('app.invitation_token_hash', '', true)`;
+  const { rows } = await database.executeSql(`${scope};\n${select}`);
+  return rows as Record<string, unknown>[];
 }

@@ -16,7 +16,8 @@ export interface Database {
   exec(sqlText: string): Promise<void>;
   /**
    * Raw parameterized SQL as the connection role ($1… placeholders; without values the text may hold several
-   * statements). For libraries that bring their own SQL, such as the job queue.
+   * statements, run in one implicit transaction; the rows are the last statement's). For libraries that bring
+   * their own SQL, such as the job queue, and for selectAsTenant (tenant.ts).
    */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   /**

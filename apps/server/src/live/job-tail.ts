@@ -1,7 +1,15 @@
 import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
-import { latestJobLogId, listJobLogRows, type LiveLogRow } from './live.repo.js';
+import { latestJobLogId, type LiveLogRow } from './live.repo.js';
 import type { LogNotice, Wake } from './notification-hub.js';
+
+/** A job's lines after `afterId` in id order, at most `limit`: selectJobLogRows in the service. */
+export type ReadJobLines = (
+  orgId: string,
+  jobId: string,
+  afterId: number,
+  limit: number,
+) => Promise<LiveLogRow[]>;
 
 /**
  * The newest lines of one job, read once per notification for every stream of this process that follows the job.
@@ -23,7 +31,7 @@ export class JobTail {
   private failed = false;
 
   private constructor(
-    private readonly db: AppDb,
+    private readonly readLines: ReadJobLines,
     private readonly orgId: string,
     private readonly jobId: string,
     private readonly maxRows: number,
@@ -37,6 +45,7 @@ export class JobTail {
    */
   static async open(options: {
     db: AppDb;
+    readLines: ReadJobLines;
     orgId: string;
     jobId: string;
     maxRows?: number;
@@ -44,7 +53,7 @@ export class JobTail {
     onError: (error: unknown) => void;
   }): Promise<JobTail> {
     const tail = new JobTail(
-      options.db,
+      options.readLines,
       options.orgId,
       options.jobId,
       options.maxRows ?? 2_000,
@@ -99,9 +108,7 @@ export class JobTail {
         this.dirty = false;
         let rows: LiveLogRow[];
         do {
-          rows = await withTenant(this.db, { orgId: this.orgId }, (tx) =>
-            listJobLogRows(tx, this.jobId, this.readId, this.batchSize),
-          );
+          rows = await this.readLines(this.orgId, this.jobId, this.readId, this.batchSize);
           if (rows.length === 0) break;
           this.rows.push(...rows);
           this.readId = rows.at(-1)!.log.id;
@@ -141,6 +148,7 @@ export class JobTails {
 
   constructor(
     private readonly db: AppDb,
+    private readonly readLines: ReadJobLines,
     private readonly subscribe: (jobId: string, wake: Wake) => Promise<() => void>,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -171,7 +179,13 @@ export class JobTails {
     // Notices before the tail exists are covered by its first look-up and the read below.
     const opened: { tail?: JobTail } = {};
     entry.stop = await this.subscribe(jobId, (notice) => opened.tail?.wake(notice));
-    const tail = await JobTail.open({ db: this.db, orgId, jobId, onError: this.onError });
+    const tail = await JobTail.open({
+      db: this.db,
+      readLines: this.readLines,
+      orgId,
+      jobId,
+      onError: this.onError,
+    });
     opened.tail = tail;
     // A commit notified while the tail was looking up the newest id may be past it: one read to be sure.
     tail.wake(null);

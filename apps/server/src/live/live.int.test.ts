@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,9 @@ import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { testDatabaseKind } from '../../test/support/test-database.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 import type { JobStatus } from '../db/schema/sync.js';
+import { withTenant } from '../db/tenant.js';
 import { insertLogs, type NewLog } from '../sync/sync-jobs.repo.js';
+import { listJobLogRows, selectJobLogRows } from './live.repo.js';
 
 // The live event streams over real HTTP (fetch reading the body as it arrives), fed by real sync jobs run by the
 // worker in this process and by log lines written straight through insertLogs, on PGlite and on PostgreSQL.
@@ -127,6 +130,28 @@ describe('GET /api/v1/sync-jobs/:id/events', () => {
     expect(bySite.size).toBe(6);
     for (const statuses of bySite.values()) expect(statuses).toEqual(['pending', 'success']);
     expect(full.at(-1)).toMatchObject({ event: 'job', data: { status: 'success' } });
+  });
+
+  it("a tail's one-round-trip read: withTenant's rows, in the job's organization only, no scope left", async () => {
+    const viaTransaction = await withTenant(t.database.db, { orgId }, (tx) =>
+      listJobLogRows(tx, jobId, 0, 1_000),
+    );
+    expect(viaTransaction.length).toBeGreaterThan(8);
+    expect(viaTransaction.some((row) => row.log.metadata !== null && row.siteSlug !== null)).toBe(true);
+    expect(await selectJobLogRows(t.database, orgId, jobId, 0, 1_000)).toEqual(viaTransaction);
+    const third = viaTransaction[2]!.log.id;
+    expect(await selectJobLogRows(t.database, orgId, jobId, third, 3)).toEqual(viaTransaction.slice(3, 6));
+
+    // The connection role bypasses RLS on both drivers: only the scope sent with the read can hide these rows.
+    expect(await selectJobLogRows(t.database, randomUUID(), jobId, 0, 1_000)).toEqual([]);
+    // The scope ended with the read's implicit transaction (PGlite has one connection; the pool reuses its last).
+    const { rows } = await t.database.executeSql(
+      `SELECT current_user AS "user", coalesce(current_setting('app.org_id', true), '') AS org`,
+    );
+    expect(rows).toEqual([{ user: expect.not.stringMatching(/^datasync_app$/), org: '' }]);
+    await expect(selectJobLogRows(t.database, orgId, `${jobId}' OR true --`, 0, 10)).rejects.toThrow(
+      /Not a UUID/,
+    );
   });
 
   it('replays a finished job and, after any event id, gives exactly the events that follow, then ends', async () => {

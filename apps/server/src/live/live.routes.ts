@@ -57,6 +57,7 @@ export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
   const hub = new NotificationHub({ listen: deps.listen });
   const streams = new LiveStreams(
     deps.db,
+    deps.executeSql,
     hub,
     { heartbeatMs: deps.config.liveHeartbeatMs, maxBufferedBytes: MAX_BUFFERED_BYTES },
     (error) => root.log.error({ err: error }, 'live job tail read failed'),

@@ -1,14 +1,14 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { scopeOf, type Principal } from '../auth/principal.js';
 import { withTenant } from '../db/tenant.js';
-import type { AppDb } from '../db/types.js';
+import type { AppDb, Database } from '../db/types.js';
 import { notFound } from '../http/problem.js';
 import type { Position } from './event-ids.js';
 import { EventStream } from './event-stream.js';
 import { FINAL_STATUSES, JobFeed } from './job-feed.js';
 import { JobTails } from './job-tail.js';
 import { pump, type Feed } from './live-stream.js';
-import { findJobStatus, jobStatusFloor } from './live.repo.js';
+import { findJobStatus, jobStatusFloor, selectJobLogRows } from './live.repo.js';
 import type { NotificationHub, Wake } from './notification-hub.js';
 import { OrgFeed, SETTLE_MS } from './org-feed.js';
 
@@ -26,11 +26,18 @@ export class LiveStreams {
 
   constructor(
     private readonly db: AppDb,
+    /** Raw SQL for the tails' one-round-trip reads (selectJobLogRows). */
+    executeSql: Database['executeSql'],
     private readonly hub: NotificationHub,
     private readonly options: LiveOptions,
     onError: (error: unknown) => void = () => {},
   ) {
-    this.tails = new JobTails(db, (jobId, wake) => hub.subscribeJob(jobId, wake), onError);
+    this.tails = new JobTails(
+      db,
+      (orgId, jobId, afterId, limit) => selectJobLogRows({ executeSql }, orgId, jobId, afterId, limit),
+      (jobId, wake) => hub.subscribeJob(jobId, wake),
+      onError,
+    );
   }
 
   /** Jobs whose streams share a tail in this process (tests). */

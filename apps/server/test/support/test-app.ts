@@ -73,6 +73,7 @@ export async function createTestApp(
     queue: engine.queue,
     metrics: engine.metrics,
     listen: database.listen,
+    executeSql: database.executeSql,
     demoLanding: options.demoLanding,
   };
   const app = await buildApp(deps);
