@@ -162,9 +162,56 @@ describe('deliver: responses', () => {
     const outcome = await clientFor([site]).deliver({ url: site.url, body, headers });
 
     expect(outcome).toMatchObject({ kind: 'success', status: 204, attempts: 2, responseSnippet: null });
-    expect(headers.mock.calls).toEqual([[1], [2]]);
+    expect(headers.mock.calls).toEqual([
+      [1, body],
+      [2, body],
+    ]);
     expect(site.requests.map((r) => r.headers['webhook-id'])).toEqual(['msg_same', 'msg_same']);
     expect(site.requests.map((r) => r.headers['webhook-timestamp'])).toEqual(['1700000001', '1700000002']);
+  });
+
+  it('builds a lazy body once per delivery, when it has a connection slot, and signs what it builds', async () => {
+    // The first request of each delivery fails, so each is sent twice; one slot, so the requests take turns.
+    const seen = new Set<unknown>();
+    const site = await receiver((request) => {
+      const id = request.headers['webhook-id'];
+      const status = seen.has(id) ? 200 : 503;
+      seen.add(id);
+      return { status, delayMs: 30 };
+    });
+    const sender = clientFor([site], { connections: 1 });
+    const built: string[] = [];
+    const deliveryOf = (name: string) => ({
+      url: site.url,
+      body: () => {
+        built.push(name);
+        return Buffer.from(`{"delivery":"${name}"}`);
+      },
+      headers: (_attempt: number, body: string | Uint8Array) =>
+        webhookHeaders({
+          id: `msg_${name}`,
+          timestamp: Math.floor(Date.now() / 1000),
+          body,
+          secrets: [SECRET],
+        }),
+    });
+
+    const first = sender.deliver(deliveryOf('a'));
+    const second = sender.deliver(deliveryOf('b'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // b waits for the slot a holds: its body does not exist yet.
+    expect(built).toEqual(['a']);
+    expect(await Promise.all([first, second])).toMatchObject([
+      { kind: 'success', attempts: 2 },
+      { kind: 'success', attempts: 2 },
+    ]);
+    expect(built).toEqual(['a', 'b']);
+    expect(site.requests).toHaveLength(4);
+    for (const request of site.requests) {
+      expect(new Webhook(SECRET).verify(request.body, request.headers as Record<string, string>)).toEqual({
+        delivery: request.headers['webhook-id'] === 'msg_a' ? 'a' : 'b',
+      });
+    }
   });
 
   it('returns the last failure once the quick retries are exhausted', async () => {

@@ -151,7 +151,7 @@ async function claim(
       queueJobId: job.id,
       data: job.data,
       delivery,
-      body: bodyOf(delivery, items),
+      buildBody: bodyBuilderOf(delivery, items),
       siteSlug: site.slug,
       siteCreatedAt: site.createdAt,
       url: site.destinationUrl,
@@ -160,29 +160,31 @@ async function claim(
   });
 }
 
-function bodyOf(delivery: ClaimedRow, items: Map<string, Buffer>): Buffer {
-  if (delivery.envelope === null) return Buffer.from(delivery.body!);
+function bodyBuilderOf(delivery: ClaimedRow, items: Map<string, Buffer>): () => Buffer {
+  const { envelope, body } = delivery;
+  if (envelope === null) return () => Buffer.from(body!);
   const itemsJson = items.get(delivery.payloadHash!);
-  // The plan stores the payload in the transaction that creates the delivery: missing means a broken database.
+  // The plan stores the payload in the transaction that creates the delivery: missing means a broken database
+  // (found at the claim, which then fails, rather than at the send).
   if (itemsJson === undefined)
     throw new Error(`Payload ${delivery.payloadHash} of delivery ${delivery.id} is missing`);
-  return webhookBodyBytesOf(delivery.envelope, itemsJson);
+  return () => webhookBodyBytesOf(envelope, itemsJson);
 }
 
 async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
-  const { delivery, body } = claimed;
+  const { delivery } = claimed;
   const outcome = await ctx.delivery.deliver(
     {
       url: claimed.url,
       // A fresh timestamp (and so signature) per attempt; the id stays, so a receiver applies the version once.
-      headers: () =>
+      headers: (_attempt, body) =>
         webhookHeaders({
           id: delivery.webhookId,
           timestamp: Math.floor(Date.now() / 1000),
           body,
           secrets: claimed.secrets,
         }),
-      body,
+      body: claimed.buildBody,
     },
     {
       onQuickRetry: (nextAttempt, failed, delayMs) => {
