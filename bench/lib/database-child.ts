@@ -38,7 +38,11 @@ const SELF = fileURLToPath(import.meta.url);
 /** Runs the database figures in a child `node` (with this process's flags, e.g. tsx and --cpu-prof). */
 export function runDatabaseInChild(options: ChildOptions): Promise<ChildAnswer> {
   return new Promise((resolve, reject) => {
-    const child = fork(SELF, [JSON.stringify(options)], { execArgv: process.execArgv, stdio: 'inherit' });
+    // --expose-gc: the harness collects its own garbage (the seeding's) before it samples the service's RSS.
+    const child = fork(SELF, [JSON.stringify(options)], {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      stdio: 'inherit',
+    });
     let answer: ChildAnswer | undefined;
     child.on('message', (message) => (answer = message as ChildAnswer));
     child.on('error', reject);
