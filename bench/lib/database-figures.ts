@@ -88,7 +88,6 @@ export async function repeat(options: {
   return { first: all[0]!, measured: all.slice(1), notes, incomplete: false };
 }
 
-/** Figures 2–4 on one database: the demo sync, the fan-out sync (time, deliveries/s) and peak RSS during it. */
 /**
  * A full garbage collection of this process's main thread, where the harness seeded thousands of sites: without it
  * that thread, idle during the syncs, kept ~120 MB of the seeding's dead objects (V8 collects when a thread
@@ -98,6 +97,7 @@ function collectSeedingGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** Figures 2–4 on one database: the demo sync, the fan-out sync (time, deliveries/s) and peak RSS during it. */
 export async function runDatabaseFigures(options: {
   bench: BenchDatabase;
   receiverOrigin: string;

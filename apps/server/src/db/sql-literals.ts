@@ -1,7 +1,7 @@
 import { UUID } from './sql-arrays.js';
 
 // Literals for SQL text sent without parameters: several statements in one message must use the simple query
-// protocol, which has none (see selectAsTenant in types.ts). Only values whose form is checked here are inlined, so
+// protocol, which has none (see selectAsTenant in tenant.ts). Only values whose form is checked here are inlined, so
 // no quoting rule of the server can be got wrong.
 
 /** `'…'` for a UUID (checked). */

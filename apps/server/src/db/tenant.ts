@@ -16,6 +16,17 @@ export interface TenantScope {
   invitationTokenHash?: string | null;
 }
 
+/** The transaction-local settings of a scope, with `''` for what it leaves unset: what both functions below set. */
+function scopeSettings(scope: TenantScope): [name: string, value: string][] {
+  return [
+    ['role', APP_ROLE],
+    ['app.org_id', scope.orgId ?? ''],
+    ['app.user_id', scope.userId ?? ''],
+    ['app.api_key_hash', scope.apiKeyHash ?? ''],
+    ['app.invitation_token_hash', scope.invitationTokenHash ?? ''],
+  ];
+}
+
 /**
  * Runs `work` in one transaction as the app role with the scope set transaction-locally, so RLS applies even when
  * the connection role is a superuser, and nothing outlives the transaction on a pooled connection.
@@ -23,12 +34,10 @@ export interface TenantScope {
  */
 export function withTenant<T>(db: AppDb, scope: TenantScope, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT
-      set_config('role', ${APP_ROLE}, true),
-      set_config('app.org_id', ${scope.orgId ?? ''}, true),
-      set_config('app.user_id', ${scope.userId ?? ''}, true),
-      set_config('app.api_key_hash', ${scope.apiKeyHash ?? ''}, true),
-      set_config('app.invitation_token_hash', ${scope.invitationTokenHash ?? ''}, true)`);
+    const settings = scopeSettings(scope).map(
+      ([name, value]) => sql`set_config(${sql.raw(`'${name}'`)}, ${value}, true)`,
+    );
+    await tx.execute(sql`SELECT ${sql.join(settings, sql`, `)}`);
     return work(tx);
   });
 }
@@ -45,9 +54,11 @@ export async function selectAsTenant(
   orgId: string,
   select: string,
 ): Promise<Record<string, unknown>[]> {
-  const scope = `SELECT set_config('role', '${APP_ROLE}', true), set_config('app.org_id', ${uuidLiteral(orgId)}, true),
-    set_config('app.user_id', '', true), set_config('app.api_key_hash', '', true),
-    set_config('app.invitation_token_hash', '', true)`;
-  const { rows } = await database.executeSql(`${scope};\n${select}`);
+  // Inlined: the role's name, the organization's id (a checked UUID) and empty strings, nothing else.
+  const literal = (value: string) => (value === '' || value === APP_ROLE ? `'${value}'` : uuidLiteral(value));
+  const settings = scopeSettings({ orgId }).map(
+    ([name, value]) => `set_config('${name}', ${literal(value)}, true)`,
+  );
+  const { rows } = await database.executeSql(`SELECT ${settings.join(', ')};\n${select}`);
   return rows as Record<string, unknown>[];
 }

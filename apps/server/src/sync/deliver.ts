@@ -60,6 +60,11 @@ export interface DeliveryRequest {
   body: string | Uint8Array | (() => string | Uint8Array);
 }
 
+/** A deliver() call's body once built (DeliveryRequest.body): the same bytes for each of its attempts. */
+interface BuiltBody {
+  body?: string | Uint8Array;
+}
+
 export interface DeliveryHooks {
   /** Called before each quick retry with the number of the attempt about to be made (2, 3, …) and what failed. */
   onQuickRetry?(attempt: number, outcome: DeliveryOutcome, delayMs: number): void;
@@ -367,7 +372,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   async function attemptOnce(
     deliveryRequest: DeliveryRequest,
     attempt: number,
-    built: { body?: string | Uint8Array },
+    built: BuiltBody,
   ): Promise<DeliveryOutcome> {
     const { url } = deliveryRequest;
     const refusal = refusalOf(url);
@@ -442,7 +447,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
 
   return {
     async deliver(deliveryRequest, hooks) {
-      const built: { body?: string | Uint8Array } = {};
+      const built: BuiltBody = {};
       for (let attempt = 1; ; attempt++) {
         const outcome = await attemptOnce(deliveryRequest, attempt, built);
         const delayMs = quickRetryDelaysMs[attempt - 1];
