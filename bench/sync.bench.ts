@@ -238,8 +238,10 @@ const report = {
   setup,
   results,
 };
-const file = new URL(`results/sync-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-await mkdir(new URL('results/', import.meta.url), { recursive: true });
+// This module runs as bench/dist/sync.bench.js (bench/build.mjs); the results folder is bench/results.
+const resultsFolder = new URL('../results/', import.meta.url);
+const file = new URL(`sync-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`, resultsFolder);
+await mkdir(resultsFolder, { recursive: true });
 await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
 
 console.log(

@@ -33,9 +33,10 @@ export interface ChildAnswer {
   setup: Record<string, unknown>;
 }
 
-const SELF = fileURLToPath(import.meta.url);
+// The bench runs compiled (bench/build.mjs): every process entry is a bundle in bench/dist, this one among them.
+const SELF = fileURLToPath(new URL('./database-child.js', import.meta.url));
 
-/** Runs the database figures in a child `node` (with this process's flags, e.g. tsx and --cpu-prof). */
+/** Runs the database figures in a child `node` (with this process's flags, e.g. --cpu-prof). */
 export function runDatabaseInChild(options: ChildOptions): Promise<ChildAnswer> {
   return new Promise((resolve, reject) => {
     // --expose-gc: the harness collects its own garbage (the seeding's) before it samples the service's RSS.

@@ -81,7 +81,8 @@ type ClientMessage =
       problems: string[];
     };
 
-const SELF = fileURLToPath(import.meta.url);
+// The bench runs compiled (bench/build.mjs): every process entry is a bundle in bench/dist, this one among them.
+const SELF = fileURLToPath(new URL('./live-latency.js', import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
 
 export function percentile(sorted: number[], q: number): number {

@@ -3,6 +3,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { EngineThreadData, FromEngineThread, ToEngineThread } from './engine-thread.protocol.js';
 
+/**
+ * The thread's entry module. Compiled (apps/server/dist, decision 014) it is the engine's own module; run from the
+ * TypeScript sources it is a small .mjs that first registers tsx's loader in the new thread.
+ */
+const ENGINE_THREAD_ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./engine-thread.entry.mjs', import.meta.url)
+  : new URL('./engine-thread.run.js', import.meta.url);
+
 /** An engine thread that died is started again after this long (not in a tight loop if it dies at start). */
 const RESTART_DELAY_MS = 1_000;
 
@@ -40,7 +48,7 @@ export async function startEngineThread(options: {
     return new Promise((resolve, reject) => {
       // Node's default heap limits: a young generation three times the default (192 MB against 48) measured no
       // faster here (4,643 against 4,657 deliveries/s) for 200 MB more RSS.
-      const worker = new Worker(options.entry ?? new URL('./engine-thread.entry.mjs', import.meta.url), {
+      const worker = new Worker(options.entry ?? ENGINE_THREAD_ENTRY, {
         workerData: data,
       });
       let ready = false;

@@ -10,9 +10,15 @@ export interface CliProcess {
   exited: Promise<number | string>;
 }
 
-/** Runs `datasync <args>` in `cwd` with exactly `env` (plus PATH), capturing stdout and stderr together. */
-export function runCli(args: string[], options: { cwd: string; env: Record<string, string> }): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Runs `datasync <args>` in `cwd` with exactly `env` (plus PATH), capturing stdout and stderr together. `entry`: a
+ * script other than bin/datasync.mjs (a compiled build's cli.js).
+ */
+export function runCli(
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; entry?: string },
+): CliProcess {
+  const child = spawn(process.execPath, [options.entry ?? CLI, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
