@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAuth } from '../../apps/server/src/auth/better-auth.js';
 import { loadConfig, type Config } from '../../apps/server/src/config.js';
+import { limitHeapGrowth } from '../../apps/server/src/heap-growth.js';
 import { buildApp, type App } from '../../apps/server/src/http/app.js';
 import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
 import { startServiceEngine } from '../../apps/server/src/sync/service-engine.js';
@@ -34,6 +35,8 @@ export async function startBenchApp(
     secretKey?: string;
   } = {},
 ): Promise<BenchApp> {
+  // As `datasync serve` does before it starts (process-wide: this process is the service being measured).
+  limitHeapGrowth();
   const { database } = bench;
   const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const config: Config = {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { landingEnv, LandingEnvError } from '@datasync/landing';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/open.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { startServer, startWorker, type ServeOptions } from './main.js';
 
 const HELP = `Usage: datasync <command>
@@ -86,6 +87,7 @@ async function migrate(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
+  if (command === 'serve' || command === 'worker') limitHeapGrowth();
   if (command === 'serve') return serve(argv.slice(1));
   if (command === 'worker') return worker();
   if (command === 'migrate') return migrate();
