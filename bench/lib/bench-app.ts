@@ -35,8 +35,6 @@ export async function startBenchApp(
     secretKey?: string;
   } = {},
 ): Promise<BenchApp> {
-  // As `datasync serve` does before it starts (process-wide: this process is the service being measured).
-  limitHeapGrowth();
   const { database } = bench;
   const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const config: Config = {
@@ -46,9 +44,12 @@ export async function startBenchApp(
       LOGIN_RATE_LIMIT: '1000',
       ...(bench.url ? { DATABASE_URL: bench.url, SECRET_KEY: secretKey } : {}),
       ...(process.env.SYNC_THREAD ? { SYNC_THREAD: process.env.SYNC_THREAD } : {}),
+      ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),
     }),
     allowedDestinationOrigins: [receiverOrigin],
   };
+  // As `datasync serve` does before it starts (process-wide: this process is the service being measured).
+  limitHeapGrowth(config.heapGrowingPercent);
   const keys = deriveKeys(secretKey);
   const errors: unknown[] = [];
   const log = {

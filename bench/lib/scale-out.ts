@@ -37,6 +37,8 @@ export async function startWorkers(
     SECRET_KEY: setup.secretKey,
     ALLOWED_DESTINATION_ORIGINS: setup.receiverOrigin,
     ...(setup.nodeOptions ? { NODE_OPTIONS: setup.nodeOptions } : {}),
+    // V8's flags cannot go in NODE_OPTIONS: the bench's HEAP_GROWING_PERCENT reaches the workers as theirs.
+    ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),
   };
   const workers = Array.from({ length: count }, () => {
     const child = spawn(process.execPath, [CLI, 'worker'], {

@@ -42,6 +42,7 @@ async function serve(flags: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  limitHeapGrowth(config.heapGrowingPercent);
   const server = await startServer(config, { landing: landingOptions(flags, config) });
   stopOnSignals(server);
   console.log(`\nDataSync        ${server.url}`);
@@ -51,7 +52,9 @@ async function serve(flags: string[]): Promise<void> {
 }
 
 async function worker(): Promise<void> {
-  stopOnSignals(await startWorker(loadConfig()));
+  const config = loadConfig();
+  limitHeapGrowth(config.heapGrowingPercent);
+  stopOnSignals(await startWorker(config));
 }
 
 function stopOnSignals(server: { stop(): Promise<void> }): void {
@@ -87,7 +90,6 @@ async function migrate(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
-  if (command === 'serve' || command === 'worker') limitHeapGrowth();
   if (command === 'serve') return serve(argv.slice(1));
   if (command === 'worker') return worker();
   if (command === 'migrate') return migrate();

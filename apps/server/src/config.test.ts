@@ -80,6 +80,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WORKER_CONCURRENCY: 'many' })).toThrow(/WORKER_CONCURRENCY/);
   });
 
+  it('sets the heap growing factor to 50 % unless HEAP_GROWING_PERCENT says otherwise (0: V8 decides)', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(50);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
+  });
+
   it('runs the sync engine in its own thread unless SYNC_THREAD says false', () => {
     expect(loadConfig({}).syncThread).toBe(true);
     expect(loadConfig({ SYNC_THREAD: 'false' }).syncThread).toBe(false);

@@ -29,6 +29,8 @@ const EnvSchema = Type.Object({
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   /** With PostgreSQL, `serve` runs the sync engine in a worker thread of its own (decision 013); false: main thread. */
   SYNC_THREAD: Type.Boolean({ default: true }),
+  /** V8's heap growing factor for `serve` and `worker`, in percent (decision 015); 0: V8's own, dynamic. */
+  HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -55,6 +57,8 @@ export interface Config {
   workerConcurrency?: number;
   /** With PostgreSQL, `serve` runs the sync engine in a worker thread (ignored with the embedded PGlite). */
   syncThread: boolean;
+  /** How far V8 lets a heap grow past its last full collection's survivors, in percent; 0: V8 decides. */
+  heapGrowingPercent: number;
 }
 
 export class ConfigError extends Error {}
@@ -128,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     syncThread: e.SYNC_THREAD,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
   };
 }
