@@ -2,7 +2,7 @@
 // file so every relative path (migrations, the web UI's dist, the engine thread's entry) is the same depth as in
 // src/. esbuild only strips types, as tsx does at run time; `npm run typecheck` is what checks them.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -47,7 +47,6 @@ for (const root of buildRoots(staging)) {
   if (root.name) {
     // The compiled package's own manifest: the same name, its entry now JavaScript.
     const manifest = { name: root.name, private: true, type: 'module', exports: { '.': './src/index.js' } };
-    mkdirSync(join(root.out, '..'), { recursive: true });
     writeFileSync(join(root.out, '..', 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 }

@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(cwd, { recursive: true, force: true }));
 
-// Each case starts one to three `datasync` processes (tsx compiles the sources, PGlite starts): seconds each on an
-// idle machine, several times that while the rest of the suite runs on the same two cores.
+// Each case starts one to three `datasync` processes (tsx compiles the sources unless a current build runs, PGlite
+// starts): seconds each on an idle machine, several times that while the rest of the suite runs on the same two cores.
 describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
   it('creates the data folder, serves the API, refuses a second process on it, and stops cleanly on SIGTERM', async () => {
     const env = { DATA_DIR: join(cwd, 'data'), PORT: '0', LOG_LEVEL: 'info' };

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../e2e/support/processes.js';
 import { buildInputFiles, hashBuildInputs, isCurrentBuild } from '../scripts/build-inputs.mjs';
 import { runCli, waitForListening, type CliProcess } from './support/cli-process.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from './support/test-database.js';
@@ -35,16 +35,6 @@ afterAll(async () => {
   await rm(OUT, { recursive: true, force: true });
   await rm(cwd, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the compiled server', { timeout: 180_000 }, () => {
   it('has a JavaScript file for every source, and records the hash of the sources it was built from', async () => {
