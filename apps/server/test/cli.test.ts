@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, waitForListening } from './support/cli-process.js';
-import { cookieHeaderFrom } from './support/users.js';
+import { signUpOverHttp } from './support/users.js';
 
 // The real `datasync` command in child processes, over real HTTP, on a fresh embedded data folder.
 let cwd: string;
@@ -24,19 +24,12 @@ describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
 
-      const signup = await fetch(`${url}/api/v1/auth/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: 'cli@example.test',
-          password: 'a real password',
-          organization_name: 'CLI Org',
-        }),
+      const user = await signUpOverHttp(url, {
+        email: 'cli@example.test',
+        password: 'a real password',
+        organization: 'CLI Org',
       });
-      expect(signup.status).toBe(201);
-      const me = await fetch(`${url}/api/v1/me`, {
-        headers: { cookie: cookieHeaderFrom(signup.headers.getSetCookie()) },
-      });
+      const me = await fetch(`${url}/api/v1/me`, { headers: { cookie: user.cookie } });
       expect(((await me.json()) as { organization: { name: string } }).organization.name).toBe('CLI Org');
 
       expect((await stat(join(cwd, 'data', 'secret.key'))).mode & 0o777).toBe(0o600);

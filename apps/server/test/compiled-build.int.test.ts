@@ -11,7 +11,7 @@ import { freePort } from '../../../e2e/support/processes.js';
 import { buildInputFiles, hashBuildInputs, isCurrentBuild } from '../scripts/build-inputs.mjs';
 import { runCli, waitForListening, type CliProcess } from './support/cli-process.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from './support/test-database.js';
-import { cookieHeaderFrom } from './support/users.js';
+import { signUpOverHttp } from './support/users.js';
 import { waitFor } from './support/wait.js';
 
 // The compiled server (decision 014), built by scripts/build.mjs into a folder of its own beside the real dist, and
@@ -70,21 +70,8 @@ describe('the compiled server', { timeout: 180_000 }, () => {
     const server: CliProcess = runCli(['serve', '--landing'], { cwd, env, entry: join(OUT, 'cli.js') });
     try {
       const url = await waitForListening(server);
-      const signup = await fetch(`${url}/api/v1/auth/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: 'built@example.test',
-          password: 'a real password',
-          organization_name: 'Built',
-        }),
-      });
-      expect(signup.status).toBe(201);
-      const cookie = cookieHeaderFrom(signup.headers.getSetCookie());
-      const me = (await (await fetch(`${url}/api/v1/me`, { headers: { cookie } })).json()) as {
-        organization: { id: string };
-      };
-      const headers = { cookie, 'x-organization-id': me.organization.id, 'content-type': 'application/json' };
+      const user = await signUpOverHttp(url, { organization: 'Built' });
+      const headers = { ...user.headers, 'content-type': 'application/json' };
 
       const demo = await fetch(`${url}/api/v1/demo`, { method: 'POST', headers, body: '{}' });
       expect(demo.status).toBe(201);

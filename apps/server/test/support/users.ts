@@ -36,8 +36,31 @@ export async function signUp(
     payload: { email, password, organization_name: options.organization ?? 'Test Org' },
   });
   if (response.statusCode !== 201) throw new Error(`sign-up failed: ${response.statusCode} ${response.body}`);
-  const me: Me = response.json();
-  const cookie = cookieHeaderFrom(response.headers['set-cookie']);
+  return signedIn(email, password, response.json(), cookieHeaderFrom(response.headers['set-cookie']));
+}
+
+/** signUp over real HTTP, for a `datasync` process listening at `url`. */
+export async function signUpOverHttp(
+  url: string,
+  options: { organization?: string; email?: string; password?: string } = {},
+): Promise<SignedInUser> {
+  const email = options.email ?? uniqueEmail();
+  const password = options.password ?? 'correct horse battery';
+  const response = await fetch(`${url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, organization_name: options.organization ?? 'Test Org' }),
+  });
+  if (response.status !== 201) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
+  return signedIn(
+    email,
+    password,
+    (await response.json()) as Me,
+    cookieHeaderFrom(response.headers.getSetCookie()),
+  );
+}
+
+function signedIn(email: string, password: string, me: Me, cookie: string): SignedInUser {
   return { email, password, cookie, me, headers: { cookie, 'x-organization-id': me.organization.id } };
 }
 
