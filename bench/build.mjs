@@ -9,11 +9,11 @@ import { rmSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { SERVER_DIST } from '../apps/server/scripts/build-inputs.mjs';
 
 const BENCH = fileURLToPath(new URL('./', import.meta.url));
 const OUT = fileURLToPath(new URL('./dist/', import.meta.url));
 const SERVER_SRC = fileURLToPath(new URL('../apps/server/src/', import.meta.url));
-const SERVER_DIST = fileURLToPath(new URL('../apps/server/dist/', import.meta.url));
 
 /** An import that lands in the server's sources loads its compiled module instead, left outside the bundle. */
 const compiledServer = {
