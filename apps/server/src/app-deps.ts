@@ -2,6 +2,7 @@ import type { Auth } from './auth/better-auth.js';
 import type { Config } from './config.js';
 import type { AppDb, Database } from './db/types.js';
 import type { DemoLanding } from './demo/demo-landing.js';
+import type { WrittenLines } from './live/written-lines.js';
 import type { Keys } from './secret-key.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { SyncQueue } from './sync/sync-jobs.service.js';
@@ -25,6 +26,11 @@ export interface AppDeps {
    * the live tails' one-round-trip reads (selectAsTenant).
    */
   executeSql: Database['executeSql'];
+  /**
+   * With the embedded database (`writtenLinesFor(database)`): the log lines this process writes, which its live
+   * tails take at the commit's notification instead of reading them back behind the engine's transactions.
+   */
+  writtenLines?: WrittenLines;
   /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */
   demoLanding?: DemoLanding;
 }

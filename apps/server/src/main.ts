@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/open.js';
 import { startDemoLanding, type LandingOptions, type RunningLanding } from './demo/demo-landing-server.js';
 import { buildApp } from './http/app.js';
+import { writtenLinesFor } from './live/written-lines.js';
 import { createLogger } from './logger.js';
 import { deriveKeys, resolveSecretKey } from './secret-key.js';
 import { startSyncEngine, type SyncEngine } from './sync/engine.js';
@@ -51,6 +52,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
         metrics: engine.metrics,
         listen: database.listen,
         executeSql: database.executeSql,
+        writtenLines: writtenLinesFor(database),
         demoLanding: landing?.demo,
       },
       { logger },

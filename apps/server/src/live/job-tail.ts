@@ -2,6 +2,7 @@ import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 import { latestJobLogId, type LiveLogRow } from './live.repo.js';
 import type { LogNotice, Wake } from './notification-hub.js';
+import type { WrittenLines } from './written-lines.js';
 
 /** A job's lines after `afterId` in id order, at most `limit`: selectJobLogRows in the service. */
 export type ReadJobLines = (
@@ -20,6 +21,10 @@ export type ReadJobLines = (
  * job's lines visible in id order, see job-feed.ts). A stream whose position is inside the window is served from
  * memory; one that is further behind (a replay, a resume, a slow client) reads the database itself until it
  * catches up. The window keeps at most `maxRows` lines.
+ *
+ * With the embedded database, lines come without a read: a notification whose lines insertLogs kept
+ * (written-lines.ts) extends the window directly when the tail is caught up (no read under way). Notifications
+ * arrive in commit order, and each job's commits in id order, so every line before them is in the window already.
  */
 export class JobTail {
   private rows: LiveLogRow[] = [];
@@ -37,6 +42,7 @@ export class JobTail {
     private readonly maxRows: number,
     private readonly batchSize: number,
     private readonly onError: (error: unknown) => void,
+    private readonly written: WrittenLines | undefined,
   ) {}
 
   /**
@@ -51,6 +57,7 @@ export class JobTail {
     maxRows?: number;
     batchSize?: number;
     onError: (error: unknown) => void;
+    written?: WrittenLines;
   }): Promise<JobTail> {
     const tail = new JobTail(
       options.readLines,
@@ -59,6 +66,7 @@ export class JobTail {
       options.maxRows ?? 2_000,
       options.batchSize ?? 500,
       options.onError,
+      options.written,
     );
     const latest = await withTenant(options.db, { orgId: options.orgId }, (tx) =>
       latestJobLogId(tx, options.jobId),
@@ -95,8 +103,11 @@ export class JobTail {
 
   /** A notification of the job (null: re-read whatever it says). Reads are single-flight. */
   readonly wake: Wake = (notice: LogNotice | null) => {
+    // Taken whether used or not: a statement's kept lines are for its one notification.
+    const written = notice ? this.written?.take(this.jobId, notice.maxId) : undefined;
     if (this.failed) return this.wakeFeeds(notice);
     if (notice !== null && notice.maxId <= this.readId) return;
+    if (written && !this.reading && written[0]!.log.id > this.readId) return this.append(written);
     this.dirty = true;
     if (!this.reading) void this.read();
   };
@@ -110,11 +121,7 @@ export class JobTail {
         do {
           rows = await this.readLines(this.orgId, this.jobId, this.readId, this.batchSize);
           if (rows.length === 0) break;
-          this.rows.push(...rows);
-          this.readId = rows.at(-1)!.log.id;
-          const excess = this.rows.length - this.maxRows;
-          if (excess > 0) this.floor = this.rows.splice(0, excess).at(-1)!.log.id;
-          this.wakeFeeds({ orgId: this.orgId, jobId: this.jobId, maxId: this.readId, jobStatus: false });
+          this.append(rows);
         } while (rows.length === this.batchSize);
       }
     } catch (error) {
@@ -127,6 +134,15 @@ export class JobTail {
     }
   }
 
+  /** Lines after readId, in id order, into the window; wakes the feeds. */
+  private append(rows: LiveLogRow[]): void {
+    this.rows.push(...rows);
+    this.readId = rows.at(-1)!.log.id;
+    const excess = this.rows.length - this.maxRows;
+    if (excess > 0) this.floor = this.rows.splice(0, excess).at(-1)!.log.id;
+    this.wakeFeeds({ orgId: this.orgId, jobId: this.jobId, maxId: this.readId, jobStatus: false });
+  }
+
   private wakeFeeds(notice: LogNotice | null): void {
     for (const wake of this.feeds) wake(notice);
   }
@@ -137,6 +153,8 @@ interface TailEntry {
   refs: number;
   /** Ends the tail's subscription to the job's notifications. */
   stop?: () => void;
+  /** Stops keeping the job's written lines. */
+  unfollow: () => void;
 }
 
 /**
@@ -151,16 +169,24 @@ export class JobTails {
     private readonly readLines: ReadJobLines,
     private readonly subscribe: (jobId: string, wake: Wake) => Promise<() => void>,
     private readonly onError: (error: unknown) => void,
+    /** The embedded database's written lines (undefined: every line is read back). */
+    private readonly written?: WrittenLines,
   ) {}
 
   /** The job's tail, opened if need be; `release` it once when done with it. */
   async acquire(jobId: string, orgId: string): Promise<JobTail> {
     let entry = this.entries.get(jobId);
     if (!entry) {
-      const created: TailEntry = { refs: 0, tail: Promise.resolve(null as unknown as JobTail) };
+      const created: TailEntry = {
+        refs: 0,
+        tail: Promise.resolve(null as unknown as JobTail),
+        // From before the tail's first read: lines written meanwhile are that read's, and later ones are kept.
+        unfollow: this.written?.follow(jobId) ?? (() => {}),
+      };
       created.tail = this.open(created, jobId, orgId);
       created.tail.catch(() => {
         created.stop?.();
+        created.unfollow();
         if (this.entries.get(jobId) === created) this.entries.delete(jobId);
       });
       this.entries.set(jobId, created);
@@ -185,6 +211,7 @@ export class JobTails {
       orgId,
       jobId,
       onError: this.onError,
+      written: this.written,
     });
     opened.tail = tail;
     // A commit notified while the tail was looking up the newest id may be past it: one read to be sure.
@@ -196,6 +223,7 @@ export class JobTails {
     const entry = this.entries.get(jobId);
     if (!entry || --entry.refs > 0) return;
     this.entries.delete(jobId);
+    entry.unfollow();
     void entry.tail.then(() => entry.stop?.()).catch(() => {});
   }
 

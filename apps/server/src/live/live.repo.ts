@@ -44,7 +44,12 @@ export async function selectJobLogRows(
     WHERE l.job_id = ${uuidLiteral(jobId)} AND l.id > ${integerLiteral(afterId)}
     ORDER BY l.id LIMIT ${integerLiteral(limit)}`,
   );
-  return rows.map((row) => ({
+  return rows.map(liveLogRowOf);
+}
+
+/** A job_logs row in SQL column names, with `site_slug`, as a tail holds it (selectJobLogRows, insertLogs). */
+export function liveLogRowOf(row: Record<string, unknown>): LiveLogRow {
+  return {
     log: {
       id: Number(row.id),
       organizationId: row.organization_id as string,
@@ -58,7 +63,7 @@ export async function selectJobLogRows(
       createdAt: toIsoTimestamp(row.created_at as Date | string),
     },
     siteSlug: row.site_slug as string | null,
-  }));
+  };
 }
 
 /** The greatest id among the job's lines (0 without any). */

@@ -61,6 +61,7 @@ export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
     hub,
     { heartbeatMs: deps.config.liveHeartbeatMs, maxBufferedBytes: MAX_BUFFERED_BYTES },
     (error) => root.log.error({ err: error }, 'live job tail read failed'),
+    deps.writtenLines,
   );
   app.decorate('liveStreams', streams);
   // Open streams would keep the server from closing: end them first, then stop listening.

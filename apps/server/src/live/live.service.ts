@@ -11,6 +11,7 @@ import { pump, type Feed } from './live-stream.js';
 import { findJobStatus, jobStatusFloor, selectJobLogRows } from './live.repo.js';
 import type { NotificationHub, Wake } from './notification-hub.js';
 import { OrgFeed, SETTLE_MS } from './org-feed.js';
+import type { WrittenLines } from './written-lines.js';
 
 export interface LiveOptions {
   heartbeatMs: number;
@@ -31,12 +32,15 @@ export class LiveStreams {
     private readonly hub: NotificationHub,
     private readonly options: LiveOptions,
     onError: (error: unknown) => void = () => {},
+    /** With the embedded database: the lines this process writes, which its tails take instead of reading. */
+    writtenLines?: WrittenLines,
   ) {
     this.tails = new JobTails(
       db,
       (orgId, jobId, afterId, limit) => selectJobLogRows({ executeSql }, orgId, jobId, afterId, limit),
       (jobId, wake) => hub.subscribeJob(jobId, wake),
       onError,
+      writtenLines,
     );
   }
 

@@ -12,6 +12,9 @@ import type { DeliveryStatus, JobStatus, JobTrigger, LogLevel } from '../db/sche
 import { uuidArray } from '../db/sql-arrays.js';
 import { webhookBody } from './webhook-body.js';
 import type { Tx } from '../db/types.js';
+import { rowsOf } from '../db/rows-of.js';
+import { liveLogRowOf } from '../live/live.repo.js';
+import { writtenLines } from '../live/written-lines.js';
 import { cursorKeyOf, keyset } from '../http/pagination.js';
 
 export type SyncJobRow = typeof syncJobs.$inferSelect;
@@ -228,14 +231,29 @@ export async function insertLogs(tx: Tx, logs: NewLog[]): Promise<void> {
     site_status: log.siteStatus ?? null,
     job_status: log.jobStatus ?? null,
   }));
-  await tx.execute(sql`
+  const insert = sql`
     INSERT INTO job_logs (organization_id, job_id, site_id, level, message, metadata, site_status, job_status)
     SELECT organization_id, job_id, site_id, level, message, metadata, site_status, job_status
     FROM ROWS FROM (json_to_recordset(${JSON.stringify(records)}::json) AS (
       organization_id uuid, job_id uuid, site_id uuid, level text, message text, metadata jsonb,
       site_status text, job_status text
     )) WITH ORDINALITY AS v (organization_id, job_id, site_id, level, message, metadata, site_status, job_status, n)
-    ORDER BY n`);
+    ORDER BY n`;
+  const followed = jobIds.filter((jobId) => writtenLines.wants(jobId));
+  if (followed.length === 0) {
+    await tx.execute(insert);
+    return;
+  }
+  // A live tail of this isolate follows some of these jobs: it takes their lines from here at the commit's
+  // notification instead of reading them back (written-lines.ts). The rows as a read would return them.
+  const rows = await rowsOf(
+    tx,
+    sql`${insert}
+    RETURNING id, organization_id, job_id, site_id, level, message, metadata, site_status, job_status, created_at,
+      (SELECT s.slug FROM sites s WHERE s.id = job_logs.site_id) AS site_slug`,
+  );
+  for (const jobId of followed)
+    writtenLines.keep(jobId, rows.filter((row) => row.job_id === jobId).map(liveLogRowOf));
 }
 
 export function listJobLogs(tx: Tx, jobId: string, afterId = 0, limit = 1000) {

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../src/app-deps.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/types.js';
 import { buildApp, type App } from '../../src/http/app.js';
+import { writtenLinesFor } from '../../src/live/written-lines.js';
 import { deriveKeys } from '../../src/secret-key.js';
 import { startSyncEngine } from '../../src/sync/engine.js';
 import { openTestDatabase } from './test-database.js';
@@ -74,6 +75,7 @@ export async function createTestApp(
     metrics: engine.metrics,
     listen: database.listen,
     executeSql: database.executeSql,
+    writtenLines: writtenLinesFor(database),
     demoLanding: options.demoLanding,
   };
   const app = await buildApp(deps);
