@@ -386,8 +386,11 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
         name: '302 redirect',
         did: '302 to another receiver, always (retry clock moved)',
         whileRunning: async (job) => {
-          if (job.sites.length === 0) return; // not planned yet
-          const ids = job.sites.map((site) => `'${site.delivery_id}'`).join(',');
+          // Only retries the observer has seen waiting (this same snapshot): moving the clock of a retry scheduled
+          // since would let it run before anyone saw the delivery wait.
+          const waiting = job.sites.filter((site) => site.status === 'pending' && site.attempts > 0);
+          if (waiting.length === 0) return;
+          const ids = waiting.map((site) => `'${site.delivery_id}'`).join(',');
           await t.database.exec(
             `UPDATE pgboss.job SET start_after = now()
               WHERE name = '${QUEUES.deliver}' AND state = 'created' AND start_after > now()
