@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import * as schema from './schema/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { MIGRATIONS_FOLDER } from './migrations-folder.js';
+import { yieldBetweenQueries } from './pglite-turns.js';
 import type { AppDb, Database } from './types.js';
 
 export interface PgliteOptions {
@@ -29,6 +30,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   } else {
     client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   }
+  yieldBetweenQueries(client);
   const db = drizzle({ client, schema }) as unknown as AppDb;
   return {
     kind: 'pglite',
