@@ -12,7 +12,7 @@ import type { PGlite } from '@electric-sql/pglite';
  * still holds PGlite's own lock throughout, but sockets and timers are served between statements.
  *
  * `_runExclusiveQuery` is part of PGlite's typed interface: the mutex every query (inside a transaction or not)
- * passes through. Measured in docs/benchmarks.md (item 21).
+ * passes through. Measured in docs/benchmarks.md (item 23), decision 016.
  */
 export function yieldBetweenQueries(client: PGlite): void {
   const runExclusive = client._runExclusiveQuery.bind(client);
