@@ -21,13 +21,10 @@ export interface SyncEngine {
  * medians of 3): chunks of 250 → 1,003 deliveries/s, 500 → 1,091, 1,000 → 1,274, 2,000 → 1,020.
  */
 const EMBEDDED_PLAN_CHUNK_SITES = 1_000;
-/**
- * The first plan chunk on an embedded PGlite (PostgreSQL: FIRST_PLAN_CHUNK_SITES, 100). Each chunk costs PGlite a
- * dozen statements on this event loop, and the sends wait for the one connection meanwhile. Measured (1,000 sites,
- * two series of 5 runs each, live p99 with 50 streams): first chunk 100 → 1.22 / 1.60 s, p99 68 / 63 ms; 250 →
- * 1.22 / 1.30 s, 111 / 115 ms; 1,000 (no growth) → 1.17 / 1.28 s, 326 / 363 ms.
- */
-const EMBEDDED_FIRST_PLAN_CHUNK_SITES = 250;
+// The first chunk is PostgreSQL's (FIRST_PLAN_CHUNK_SITES, 100). PGlite started at 250 until its queries let the
+// event loop turn (decision 016); since, a first chunk of 100 delivers as fast as one of 250 (two alternating 3-run
+// series: 1,000 sites 1,347 / 1,187 against 1,257 / 1,390 deliveries/s, 10,000 sites 1,363 / 1,417 against 1,351 /
+// 1,425) and sends a 1,000-site sync's first webhook ~90 ms sooner (162–165 against 246–264 ms after the POST).
 /**
  * Deliveries a worker takes on at once with an embedded PGlite, unless WORKER_CONCURRENCY says (PostgreSQL: the
  * worker's default, 1,024). Measured (1,000 sites, medians of 5): 256 → 0.86 s, 1,024 → 1.27 s; 10,000 sites about
@@ -73,7 +70,6 @@ export async function startSyncEngine(
       concurrency:
         options.config.workerConcurrency ?? (database.kind === 'pglite' ? EMBEDDED_CONCURRENCY : undefined),
       planChunkSites: database.kind === 'pglite' ? EMBEDDED_PLAN_CHUNK_SITES : undefined,
-      planFirstChunkSites: database.kind === 'pglite' ? EMBEDDED_FIRST_PLAN_CHUNK_SITES : undefined,
       ...options.workerOptions,
     },
   );
