@@ -72,7 +72,7 @@ export class EventStream {
       // nginx buffers proxied responses by default, which would hold events back.
       'x-accel-buffering': 'no',
     });
-    this.write(`retry: ${options.retryMs ?? 2_000}\n\n`);
+    raw.write(`retry: ${options.retryMs ?? 2_000}\n\n`);
     raw.on('close', () => this.markClosed());
     raw.on('error', () => this.markClosed());
     // The client may have gone while the stream was being set up: its 'close' is then already past.
@@ -131,14 +131,7 @@ export class EventStream {
   }
 
   private write(chunk: string | Buffer): void {
-    if (this.closedFlag) return;
-    this.raw.write(chunk);
-    // Node's response corks its socket for a write and uncorks it on the next tick, so that a chunk's size line,
-    // data and CRLF leave in one system call. But the next tick waits until the microtask queue is empty, and the
-    // embedded PGlite runs a transaction's statements as one chain of microtasks (a plan chunk: ~100 ms): the
-    // event would wait in this process all that time. Uncorking here sends the same single write at once.
-    const socket = this.raw.socket;
-    if (socket?.writableCorked) socket.uncork();
+    if (!this.closedFlag) this.raw.write(chunk);
   }
 
   private markClosed(): void {
