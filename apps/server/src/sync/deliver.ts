@@ -1,8 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, buildConnector, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import { Agent, buildConnector } from 'undici';
 import {
   checkHttpUrl,
   defaultLookup,
@@ -11,7 +10,8 @@ import {
   type Lookup,
   type ResolvedAddress,
 } from '../sites/destination-url.js';
-import { QUICK_RETRY_DELAYS_MS, classifyResponse, retryAfterMs, type ResponseClass } from './retry-policy.js';
+import { BlockedDestinationError, exchange, type ExchangeTarget } from './http-exchange.js';
+import { QUICK_RETRY_DELAYS_MS, type ResponseClass } from './retry-policy.js';
 
 // One webhook delivery: a POST with keep-alive, bounded concurrency, a timeout, a bounded read of the answer, and
 // quick retries for blips. No database: the worker records what this returns and schedules durable retries.
@@ -101,12 +101,6 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_USER_AGENT = 'DataSync-Webhooks/1';
 const MAX_REMEMBERED_URLS = 10_000;
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Thrown by the connector when the destination's addresses may not be reached; becomes a `blocked` outcome. */
-export class BlockedDestinationError extends Error {
-  readonly code = 'DATASYNC_BLOCKED_DESTINATION';
-}
 
 export interface GuardedConnectorOptions {
   allowedOrigins: readonly string[];
@@ -238,61 +232,6 @@ class Slots {
   }
 }
 
-type AttemptResult = Omit<DeliveryOutcome, 'attempts' | 'latencyMs'>;
-
-function errorCode(error: unknown): string {
-  const { code, message, errors } = (error ?? {}) as { code?: unknown; message?: unknown; errors?: unknown };
-  if (typeof code === 'string') return TIMEOUT_CODES.has(code) ? 'timeout' : code;
-  // net's happy-eyeballs reports an AggregateError when every address failed.
-  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
-  return typeof message === 'string' && message ? message : 'unknown error';
-}
-
-/**
- * Reads at most `limit` bytes, then destroys the body: a receiver cannot make us buffer without bound. Events rather
- * than `for await`: an async iterator costs a few promises per chunk, on every delivery's (usually tiny) answer.
- */
-function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (error: Error | null) => {
-      if (settled) return;
-      settled = true;
-      // The error listener stays: destroying the body below makes undici emit an AbortError, ours to ignore.
-      body.off('data', onData).off('end', onEnd).off('close', onClose);
-      if (error) reject(error);
-      else resolve(snippetOf(chunks, size, limit));
-    };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size <= limit) return;
-      settle(null);
-      body.destroy(); // the rest is never read, and the connection is not reused
-    };
-    const onEnd = () => settle(null);
-    const onError = (error: Error) => settle(error);
-    // Destroyed without an error (an abort): the answer is incomplete.
-    const onClose = () => settle(new Error('response body closed before its end'));
-    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
-}
-
-/** The first `limit` bytes as text; a character cut in half at the limit is left out, so it stays within `limit`. */
-function snippetOf(chunks: Buffer[], size: number, limit: number): string | null {
-  if (size === 0) return null;
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-  if (size <= limit) return bytes.toString('utf8');
-  const text = new TextDecoder('utf-8').decode(bytes.subarray(0, limit), { stream: true });
-  return text === '' ? null : text;
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function quickRetryWorthIt(outcome: DeliveryOutcome, delayMs: number): boolean {
   if (outcome.kind === 'retryable') return true;
   // A receiver that asks for a longer pause than the next quick delay gets it through the durable schedule.
@@ -305,7 +244,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const quickRetryDelaysMs = options.quickRetryDelaysMs ?? QUICK_RETRY_DELAYS_MS;
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  // undici's request() follows no redirects (that takes its redirect interceptor): a 3xx is a failure.
+  // undici's dispatcher follows no redirects (that takes its redirect interceptor): a 3xx is a failure.
   const agent = new Agent({
     connections,
     headersTimeout: timeoutMs,
@@ -319,69 +258,18 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   });
   const slots = new Slots(connections);
 
-  /** One HTTP exchange; frees its connection slot when undici is done with it (`release`). */
-  async function exchange(
-    url: string,
-    headers: Record<string, string>,
-    body: string | Uint8Array,
-    signal: AbortSignal,
-    progress: { status: number | null },
-    release: () => void,
-  ): Promise<AttemptResult> {
-    let status: number | null = null;
-    try {
-      const response = await request(url, { dispatcher: agent, method: 'POST', headers, body, signal });
-      status = progress.status = response.statusCode;
-      const snippet = await readBounded(response.body, maxResponseBytes);
-      const kind = classifyResponse(status);
-      const location = firstHeader(response.headers.location);
-      const redirect =
-        status >= 300 && status < 400 && location ? ` (redirect to ${location} not followed)` : '';
-      return {
-        kind,
-        status,
-        error: kind === 'success' ? null : `HTTP ${status}${redirect}`,
-        retryAfterMs:
-          kind === 'throttled' ? retryAfterMs(firstHeader(response.headers['retry-after'])) : null,
-        responseSnippet: snippet,
-      };
-    } catch (error) {
-      if (error instanceof BlockedDestinationError) {
-        return {
-          kind: 'blocked',
-          status: null,
-          error: error.message,
-          retryAfterMs: null,
-          responseSnippet: null,
-        };
-      }
-      // Also when the status line came but the body broke off: a 2xx whose response was cut is not trusted as
-      // accepted; receivers dedupe on webhook-id, so sending again is safe.
-      return {
-        kind: 'retryable',
-        status,
-        error: signal.aborted ? 'timeout' : errorCode(error),
-        retryAfterMs: null,
-        responseSnippet: null,
-      };
-    } finally {
-      release();
-    }
-  }
-
   async function attemptOnce(
     deliveryRequest: DeliveryRequest,
     attempt: number,
     built: BuiltBody,
   ): Promise<DeliveryOutcome> {
-    const { url } = deliveryRequest;
-    const refusal = refusalOf(url);
-    if (refusal) {
+    const target = targetOf(deliveryRequest.url);
+    if (typeof target === 'string') {
       return {
         kind: 'blocked',
         status: null,
         latencyMs: 0,
-        error: refusal,
+        error: target,
         retryAfterMs: null,
         responseSnippet: null,
         attempts: attempt,
@@ -405,27 +293,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       throw error;
     }
     const started = performance.now();
-    const controller = new AbortController();
-    const progress = { status: null as number | null };
-    // undici only notices an abort once the request is on a socket, so a request still connecting (or resolving)
-    // would outlive the timeout: the timer answers on time, and the slot is released when undici is really done.
-    // One promise settled by whichever comes first (a Promise.race would cost two more per attempt).
-    const result = await new Promise<AttemptResult>((resolve) => {
-      const timer = setTimeout(() => {
-        controller.abort();
-        resolve({
-          kind: 'retryable',
-          status: progress.status,
-          error: 'timeout',
-          retryAfterMs: null,
-          responseSnippet: null,
-        });
-      }, timeoutMs);
-      void exchange(url, headers, body, controller.signal, progress, release).then((answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      });
-    });
+    const result = await exchange(agent, target, headers, body, { timeoutMs, maxResponseBytes }, release);
     return {
       ...result,
       latencyMs: Math.round((performance.now() - started) * 100) / 100,
@@ -433,16 +301,17 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     };
   }
 
-  // Whether a URL may be sent to does not change: decided once per URL (a bounded memo), not parsed per attempt.
-  const refusals = new Map<string, string | null>();
-  function refusalOf(url: string): string | null {
-    let refusal = refusals.get(url);
-    if (refusal === undefined) {
-      if (refusals.size >= MAX_REMEMBERED_URLS) refusals.clear();
-      refusal = refuseUrl(url);
-      refusals.set(url, refusal);
+  // Whether a URL may be sent to, and where it goes, does not change: decided once per URL (a bounded memo), not
+  // parsed per attempt.
+  const targets = new Map<string, ExchangeTarget | string>();
+  function targetOf(url: string): ExchangeTarget | string {
+    let target = targets.get(url);
+    if (target === undefined) {
+      if (targets.size >= MAX_REMEMBERED_URLS) targets.clear();
+      target = refuseUrl(url) ?? splitUrl(url);
+      targets.set(url, target);
     }
-    return refusal;
+    return target;
   }
 
   return {
@@ -458,6 +327,12 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     },
     close: () => agent.close(),
   };
+}
+
+/** The origin and the path (with the query) the dispatcher takes; the fragment is never sent. */
+function splitUrl(url: string): ExchangeTarget {
+  const { origin, pathname, search } = new URL(url);
+  return { origin, path: `${pathname}${search}` };
 }
 
 /** Why a URL is not sent to at all, or null. The address check happens when connecting (see the connector). */
