@@ -308,6 +308,35 @@ describe('deliver: network failures', () => {
     expect(site.requests).toHaveLength(2);
   });
 
+  it('times out on time while still connecting, never sends that request later, and frees its slot', async () => {
+    const site = await receiver();
+    const network = loopbackNetwork();
+    // The destination's name resolves only after the attempt's timeout (a slow resolver).
+    const lookup = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return [{ address: '93.184.215.14', family: 4 }];
+    };
+    const sender = client({
+      lookup,
+      socketConnector: network.socketConnector,
+      allowedOrigins: [site.origin],
+      timeoutMs: 100,
+      quickRetryDelaysMs: [],
+      connections: 1,
+    });
+
+    const late = await sender.deliver(signed(`http://slow.test:${site.port}/hook`));
+    expect(late).toMatchObject({ kind: 'retryable', status: null, error: 'timeout', attempts: 1 });
+    expect(late.latencyMs).toBeLessThan(300);
+
+    // The one connection slot comes back once undici has dropped the late request: the next delivery goes out.
+    const next = await sender.deliver(signed(site.url));
+    expect(next).toMatchObject({ kind: 'success', status: 200 });
+    // The late one did connect, after its timeout (the second went straight to the allowed origin)…
+    expect(network.intended).toEqual(['93.184.215.14', '127.0.0.1']);
+    expect(site.requests).toHaveLength(1); // …but only the second delivery reached the receiver
+  });
+
   it('times out a response whose body stalls after the headers', async () => {
     const site = await receiver({ status: 200, hang: 'mid-body' });
     const outcome = await clientFor([site], { timeoutMs: 150, quickRetryDelaysMs: [] }).deliver(
