@@ -55,7 +55,8 @@ export function exchange(
       clearTimeout(timer);
       resolve(result);
     };
-    const answer = () => answerOf(status!, responseHeaders, snippetOf(chunks, size, options.maxResponseBytes));
+    const answer = () =>
+      answerOf(status!, responseHeaders, snippetOf(chunks, size, options.maxResponseBytes));
 
     // undici's own timeouts (the agent's headersTimeout and bodyTimeout) start once the request is on a socket: a
     // request still connecting or resolving would outlive them, so this timer answers on time, and aborts the
@@ -95,7 +96,13 @@ export function exchange(
           // accepted; receivers dedupe on webhook-id, so sending again is safe.
           settle(
             error instanceof BlockedDestinationError
-              ? { kind: 'blocked', status: null, error: error.message, retryAfterMs: null, responseSnippet: null }
+              ? {
+                  kind: 'blocked',
+                  status: null,
+                  error: error.message,
+                  retryAfterMs: null,
+                  responseSnippet: null,
+                }
               : failure(status, errorCode(error)),
           );
         },
