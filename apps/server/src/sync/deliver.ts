@@ -308,7 +308,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
     let target = targets.get(url);
     if (target === undefined) {
       if (targets.size >= MAX_REMEMBERED_URLS) targets.clear();
-      target = refuseUrl(url) ?? splitUrl(url);
+      target = targetOrRefusal(url);
       targets.set(url, target);
     }
     return target;
@@ -329,16 +329,14 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   };
 }
 
-/** The origin and the path (with the query) the dispatcher takes; the fragment is never sent. */
-function splitUrl(url: string): ExchangeTarget {
-  const { origin, pathname, search } = new URL(url);
-  return { origin, path: `${pathname}${search}` };
-}
-
-/** Why a URL is not sent to at all, or null. The address check happens when connecting (see the connector). */
-function refuseUrl(url: string): string | null {
+/**
+ * Where a URL's requests go (the origin and the path with its query, as the dispatcher takes them; the fragment is
+ * never sent), or why it is not sent to at all. The address check happens when connecting (see the connector).
+ */
+function targetOrRefusal(url: string): ExchangeTarget | string {
   const syntax = checkHttpUrl(url);
   if (syntax) return `destination URL ${syntax}`;
-  const { username, password } = new URL(url);
-  return username || password ? 'destination URL must not contain a user name or password' : null;
+  const { username, password, origin, pathname, search } = new URL(url);
+  if (username || password) return 'destination URL must not contain a user name or password';
+  return { origin, path: `${pathname}${search}` };
 }
