@@ -501,7 +501,12 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await page.getByLabel(`Role of ${VIEWER.email}`).waitFor();
     expect(await page.getByRole('list', { name: 'Pending invitations' }).count()).toBe(0);
     await shot('23-members-with-viewer');
+    // The change is saved by a PATCH the select starts; reloading before it is answered would abort it.
+    const saved = page.waitForResponse(
+      (response) => response.request().method() === 'PATCH' && /\/members\/[^/]+$/.test(response.url()),
+    );
     await page.getByLabel(`Role of ${VIEWER.email}`).selectOption('editor');
+    expect((await saved).status()).toBe(200);
     await page.reload();
     await expect.poll(() => page.getByLabel(`Role of ${VIEWER.email}`).inputValue()).toBe('editor');
     // The owner's own role cannot be changed from here (an organization keeps its owner).
