@@ -4,7 +4,7 @@ import type { BenchDatabase } from './databases.js';
 import { connectReceiver } from './receiver-process.js';
 import type { FigureResult } from './report.js';
 import { sampleRss } from './rss.js';
-import { seedDemo, seedFanOut } from './seed.js';
+import { refreshStatistics, seedDemo, seedFanOut } from './seed.js';
 import { summarize } from './stats.js';
 import { timeSync, type SyncRun, type Timeline } from './sync-run.js';
 
@@ -61,6 +61,8 @@ export async function repeat(options: {
   service: Pick<BenchApp, 'errors'>;
   progress: (message: string) => void;
   run: () => Promise<SyncRun>;
+  /** Runs between the warm-up and the first measured run. */
+  afterWarmUp?: () => Promise<void>;
 }): Promise<Repeated> {
   const all: SyncRun[] = [];
   const notes: string[] = [];
@@ -71,6 +73,7 @@ export async function repeat(options: {
     const errorsBefore = options.service.errors.length;
     const run = await options.run();
     all.push(run);
+    if (index === 0) await options.afterWarmUp?.();
     const problems: string[] = [];
     if (run.status === 'timeout') problems.push(`no final status after ${(run.ms / 1000).toFixed(0)} s`);
     else if (run.status !== 'success') problems.push(`job ${run.status}`);
@@ -175,6 +178,7 @@ export async function runDatabaseFigures(options: {
         ...common,
         label: `${siteCount}-site sync`,
         expected: siteCount,
+        afterWarmUp: () => refreshStatistics(db),
         run: async () => {
           const sampler = await sampleRss(50);
           baselines.push(sampler.before);

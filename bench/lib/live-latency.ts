@@ -13,7 +13,7 @@ import { startBenchApp } from './bench-app.js';
 import { openBenchPglite, openBenchPostgres, type DatabaseKind } from './databases.js';
 import type { FigureResult } from './report.js';
 import { startWorkers, stopWorkers, type WorkerProcess } from './scale-out.js';
-import { seedFanOut } from './seed.js';
+import { refreshStatistics, seedFanOut } from './seed.js';
 import { summarize } from './stats.js';
 
 // The "live" figures (issue 5): log line → SSE event latency while `streams` clients follow a job of `siteCount`
@@ -212,6 +212,7 @@ async function service(
           streams: options.streams,
         }),
       );
+      if (index === 0) await refreshStatistics(bench.database.db);
     }
     const [first, ...measured] = all;
     const series = measured.length > 0 ? measured : all;

@@ -7,7 +7,7 @@ import { describeErrors, fanOutTimeoutMs, medianTimeline, repeat } from './datab
 import type { BenchDatabase } from './databases.js';
 import { connectReceiver } from './receiver-process.js';
 import type { FigureResult } from './report.js';
-import { seedFanOut } from './seed.js';
+import { refreshStatistics, seedFanOut } from './seed.js';
 import { summarize } from './stats.js';
 import { timeSync, type SyncRun } from './sync-run.js';
 
@@ -146,6 +146,7 @@ export async function runScaleOutFigures(options: {
       try {
         const series = await repeat({
           label: `${siteCount}-site sync, ${workerCount} worker process(es)`,
+          afterWarmUp: () => refreshStatistics(bench.database.db),
           database: bench.label,
           runs,
           expected: siteCount,
