@@ -180,6 +180,9 @@ async function runJob(
     job = await getJob(jobId);
   }
   const elapsedMs = Math.round(performance.now() - started);
+  // A quick job can be planned and finish between two polls: its deliveries were never seen waiting, but are known.
+  for (const site of job.sites)
+    if (!observed.has(site.delivery_id)) observed.set(site.delivery_id, { pending: null });
   const requests = new Map<string, ReceivedRequest[]>();
   const ids = new Set(
     (
