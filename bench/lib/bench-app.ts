@@ -87,7 +87,7 @@ export async function startBenchApp(
     metrics: engine.metrics,
     listen: database.listen,
     executeSql: database.executeSql,
-    writtenLines: writtenLinesFor(database),
+    writtenLines: writtenLinesFor(database, options.worker !== false),
   });
   await app.ready();
   return {

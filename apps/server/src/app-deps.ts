@@ -27,8 +27,8 @@ export interface AppDeps {
    */
   executeSql: Database['executeSql'];
   /**
-   * With the embedded database (`writtenLinesFor(database)`): the log lines this process writes, which its live
-   * tails take at the commit's notification instead of reading them back behind the engine's transactions.
+   * `writtenLinesFor(database, engineHere)`: the log lines this process writes (its engine thread's too), which its
+   * live tails take at the commit's notification instead of reading them back (written-lines.ts).
    */
   writtenLines?: WrittenLines;
   /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */

@@ -32,7 +32,7 @@ export class LiveStreams {
     private readonly hub: NotificationHub,
     private readonly options: LiveOptions,
     onError: (error: unknown) => void = () => {},
-    /** With the embedded database: the lines this process writes, which its tails take instead of reading. */
+    /** The lines this process writes (written-lines.ts), which its tails take instead of reading them back. */
     writtenLines?: WrittenLines,
   ) {
     this.tails = new JobTails(

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/support/wait.js';
 import type { LiveLogRow } from './live.repo.js';
 import { WrittenLines } from './written-lines.js';
 
@@ -79,5 +81,59 @@ describe('WrittenLines', () => {
     expect(written.take('a', 1)).toBeUndefined();
     expect(written.take('a', 2)).toHaveLength(1);
     expect(written.take('a', 1_001)).toHaveLength(1);
+  });
+
+  describe('shared across the isolates of a process', () => {
+    /** Two instances on a channel of their own, as the API thread and the engine thread share theirs. */
+    function pair() {
+      const channel = `written-lines-test-${randomUUID()}`;
+      const api = new WrittenLines();
+      const engine = new WrittenLines();
+      const stops = [api.shareAcrossThreads(channel), engine.shareAcrossThreads(channel)];
+      return { api, engine, stop: () => stops.forEach((stop) => stop()) };
+    }
+
+    it('hands the lines one isolate writes to the isolate whose tail follows the job, for one take', async () => {
+      const { api, engine, stop } = pair();
+      try {
+        const unfollow = api.follow('a');
+        await waitFor('the engine to learn of the follower', () => engine.wants('a'), 2_000);
+        expect(engine.wants('b')).toBe(false);
+        engine.keep('a', [line('a', 4), line('a', 3)]);
+        engine.keep('b', [line('b', 5)]);
+        await waitFor('the lines to arrive', () => api.size === 1, 2_000);
+        expect(engine.size).toBe(0); // the engine keeps nothing for a job it does not follow itself
+        expect(api.take('a', 4)?.map((row) => row.log.id)).toEqual([3, 4]);
+        expect(api.take('a', 4)).toBeUndefined();
+
+        unfollow();
+        await waitFor('the engine to learn the job is let go', () => !engine.wants('a'), 2_000);
+      } finally {
+        stop();
+      }
+    });
+
+    it('tells an isolate that joins later what is followed, and forgets it once sharing stops', async () => {
+      const channel = `written-lines-test-${randomUUID()}`;
+      const api = new WrittenLines();
+      const stopApi = api.shareAcrossThreads(channel);
+      api.follow('a');
+      const engine = new WrittenLines();
+      const stopEngine = engine.shareAcrossThreads(channel);
+      try {
+        await waitFor('the late engine to learn of the follower', () => engine.wants('a'), 2_000);
+        expect(() => engine.shareAcrossThreads(channel)).toThrow(/already shared/);
+        stopApi();
+        // Lines kept meanwhile go nowhere: nobody listens on the API's side any more.
+        engine.keep('a', [line('a', 1)]);
+        stopEngine();
+        expect(engine.wants('a')).toBe(false);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(api.size).toBe(0);
+      } finally {
+        stopApi();
+        stopEngine();
+      }
+    });
   });
 });

@@ -6,8 +6,15 @@ import { createSyncJob, organizationWithSites } from '../../test/support/sync-or
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from '../../test/support/test-database.js';
 import { waitFor } from '../../test/support/wait.js';
+import { JobTails } from '../live/job-tail.js';
+import { selectJobLogRows } from '../live/live.repo.js';
+import { NotificationHub } from '../live/notification-hub.js';
+import { writtenLines } from '../live/written-lines.js';
 import { withMergedMetrics } from '../metrics/metrics.js';
+import { QUEUES } from '../queue/job-queue.js';
 import { startEngineThread, type EngineThread } from './engine-thread.js';
+import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
+import { WORK_CHANNEL } from './work-signal.js';
 
 // The engine in a worker thread (decision 013), as `datasync serve` and `datasync worker` run it on PostgreSQL:
 // the API on this thread queues the job, the thread's own connections plan and deliver it.
@@ -81,6 +88,56 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine thread (PostgreS
         log,
       }),
     ).rejects.toThrow(/ECONNREFUSED|connect/);
+  });
+
+  it('hands the lines it writes for a job to the live tail of this thread, which takes them without reading them back', async () => {
+    // As startServiceEngine does: this thread shares its written lines with the engine thread (written-lines.ts).
+    const stopSharing = writtenLines.shareAcrossThreads();
+    const hub = new NotificationHub({ listen: database.listen });
+    const rowsRead: number[] = [];
+    const tails = new JobTails(
+      database.db,
+      async (orgId, jobId, afterId, limit) => {
+        const rows = await selectJobLogRows(database, orgId, jobId, afterId, limit);
+        rowsRead.push(rows.length);
+        return rows;
+      },
+      (jobId, wake) => hub.subscribeJob(jobId, wake),
+      (error) => {
+        throw error;
+      },
+      writtenLines,
+    );
+    const { orgId } = await organizationWithSites(t.app, database.db, {
+      label: 'Tail Org',
+      count: 5,
+      destinationUrl: receiver.url,
+    });
+    // The job's row first and its plan once the tail follows it, so that every line is written while it does.
+    const [job] = await rowsOf<{ id: string }>(
+      database.db,
+      `INSERT INTO sync_jobs (organization_id, status, trigger) VALUES ('${orgId}', 'queued', 'api') RETURNING id`,
+    );
+    const jobId = job!.id;
+    const tail = await tails.acquire(jobId, orgId);
+    try {
+      await t.deps.queue.boss.send(QUEUES.plan, { jobId, orgId } satisfies PlanJobData, PLAN_JOB_OPTIONS);
+      await rowsOf(database.db, `SELECT pg_notify('${WORK_CHANNEL}', '')`);
+      const final = () => tail.linesAfter(0, 1_000)?.some((row) => row.log.jobStatus === 'success');
+      await waitFor('the job’s final line in the tail', final, 20_000);
+
+      const all = await selectJobLogRows(database, orgId, jobId, 0, 1_000);
+      expect(all.length).toBeGreaterThanOrEqual(11); // 5 queued, 5 delivered, the job's end
+      expect(tail.linesAfter(0, 1_000)).toEqual(all);
+      // The tail's first read (from the job's start) found nothing; the engine thread's lines came without a read.
+      // (One posted after its notification had arrived would be read back, so this does not insist on 0.)
+      const read = rowsRead.reduce((sum, rows) => sum + rows, 0);
+      expect(read, `lines read back of ${all.length}`).toBeLessThan(all.length / 2);
+    } finally {
+      tails.release(jobId);
+      await hub.close();
+      stopSharing();
+    }
   });
 
   it('stops: the thread exits, and nothing delivers any more', async () => {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/open.js';
+import { writtenLines } from '../live/written-lines.js';
 import { startSyncEngine } from './engine.js';
 import type { EngineThreadData, FromEngineThread, ToEngineThread } from './engine-thread.protocol.js';
 
@@ -15,6 +16,8 @@ const forward =
     post({ type: 'log', level, args });
 const log = { info: forward('info'), warn: forward('warn'), error: forward('error') };
 
+// The lines this thread writes for jobs the API thread's live tails follow go to them without a read back.
+const stopSharing = writtenLines.shareAcrossThreads();
 // The parent migrated the database before starting this thread.
 const database = await openDatabase(config);
 const engine = await startSyncEngine(database, {
@@ -34,6 +37,7 @@ port.on('message', (message: ToEngineThread) => {
   else if (message.type === 'stop')
     void (async () => {
       await engine.stop();
+      stopSharing();
       await database.close();
       post({ type: 'stopped' });
       port.close();

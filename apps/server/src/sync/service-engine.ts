@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/types.js';
+import { writtenLines } from '../live/written-lines.js';
 import { withMergedMetrics } from '../metrics/metrics.js';
 import { startEngineThread, type EngineThread } from './engine-thread.js';
 import { startSyncEngine, type SyncEngine } from './engine.js';
@@ -24,10 +25,13 @@ export async function startServiceEngine(
   const inThread = worker && database.kind === 'postgres' && options.config.syncThread;
   const engine = await startSyncEngine(database, { ...options, worker: worker && !inThread });
   if (!inThread) return engine;
+  // This thread's live tails take the lines the engine thread writes for them (written-lines.ts).
+  const stopSharing = writtenLines.shareAcrossThreads();
   let thread: EngineThread;
   try {
     thread = await startEngineThread(options);
   } catch (error) {
+    stopSharing();
     await engine.stop();
     throw error;
   }
@@ -36,6 +40,7 @@ export async function startServiceEngine(
     metrics: withMergedMetrics(engine.metrics, thread.metrics),
     stop: async () => {
       await thread.stop(); // deliveries in flight are recorded first
+      stopSharing();
       await engine.stop();
     },
   };

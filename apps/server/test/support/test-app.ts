@@ -75,7 +75,7 @@ export async function createTestApp(
     metrics: engine.metrics,
     listen: database.listen,
     executeSql: database.executeSql,
-    writtenLines: writtenLinesFor(database),
+    writtenLines: writtenLinesFor(database, options.worker ?? false),
     demoLanding: options.demoLanding,
   };
   const app = await buildApp(deps);
