@@ -88,9 +88,7 @@ export class WrittenLines {
 
   /** Whether insertLogs should return and keep the lines it writes for `jobId` (followed here or elsewhere). */
   wants(jobId: string): boolean {
-    if (this.followers.has(jobId)) return true;
-    for (const jobIds of this.followedElsewhere.values()) if (jobIds.has(jobId)) return true;
-    return false;
+    return this.followers.has(jobId) || this.followedByOthers(jobId);
   }
 
   /** One statement's lines of one job (any order; kept in id order), here or for the isolate that follows it. */
@@ -98,8 +96,7 @@ export class WrittenLines {
     if (rows.length === 0 || !this.wants(jobId)) return;
     const sorted = [...rows].sort((a, b) => a.log.id - b.log.id);
     if (this.followers.has(jobId)) this.keepHere(jobId, sorted);
-    if (this.channel && [...this.followedElsewhere.values()].some((jobIds) => jobIds.has(jobId)))
-      this.post({ type: 'kept', from: this.id, jobId, rows: sorted });
+    if (this.followedByOthers(jobId)) this.post({ type: 'kept', from: this.id, jobId, rows: sorted });
   }
 
   /** The lines the notification (jobId, maxId) announces, if this isolate wrote them; each statement's once. */
@@ -113,6 +110,12 @@ export class WrittenLines {
   /** Statements waiting for their notification (tests). */
   get size(): number {
     return this.kept.size;
+  }
+
+  /** Whether another isolate's tails follow the job (only known while sharing: stopping forgets them). */
+  private followedByOthers(jobId: string): boolean {
+    for (const jobIds of this.followedElsewhere.values()) if (jobIds.has(jobId)) return true;
+    return false;
   }
 
   private keepHere(jobId: string, sorted: LiveLogRow[]): void {
