@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       nodeEnv: 'development',
       landingPort: 3001,
       publicUrl: 'http://127.0.0.1:3000',
+      trustProxy: false,
       loginRateLimit: 10,
       secretRotationWindowHours: 24,
       allowedDestinationOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'],
@@ -47,6 +48,33 @@ describe('loadConfig', () => {
     );
     const config = loadConfig({ DATABASE_URL: 'postgres://db/datasync', SECRET_KEY: 'k'.repeat(32) });
     expect(config.databaseUrl).toBe('postgres://db/datasync');
+  });
+
+  it('reads TRUST_PROXY as a boolean or a list of addresses and ranges, not a hop count', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: '1' })).toThrow(/TRUST_PROXY: a hop count cannot tell the proxy/);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.1, 172.16.0.0/12,fd00::/8,loopback' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '172.16.0.0/12',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const [value, entry] of [
+      ['yes', 'yes'],
+      ['-1', '-1'],
+      ['1.5', '1.5'],
+      ['10.0.0.0/33', '10.0.0.0/33'],
+      ['::1/129', '::1/129'],
+      ['10.0.0.1,', ''],
+      ['10.0.0.1,proxy.example.com', 'proxy.example.com'],
+    ]) {
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(
+        new ConfigError(
+          `Invalid configuration:\n  TRUST_PROXY: "${entry}" is not true, false, an IP address, a CIDR range or loopback/linklocal/uniquelocal`,
+        ),
+      );
+    }
   });
 
   it('derives the public URL from host and port unless PUBLIC_URL is given', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -17,6 +18,11 @@ const EnvSchema = Type.Object({
   LANDING_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   /** Where browsers reach the service; the only origin allowed to send cookie-authenticated writes. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /**
+   * Which peers' X-Forwarded-For to believe for the client address (rate limits key on it): `false` (none), `true`
+   * (any: only when nothing but the proxy can reach DataSync), or the proxies' comma-separated IPs/CIDRs.
+   */
+  TRUST_PROXY: Type.Optional(Type.String()),
   /** Login and sign-up attempts allowed per client IP per minute. */
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   /** How long a site's previous signing secret keeps signing after a rotation; 0 = not at all. */
@@ -47,6 +53,8 @@ export interface Config {
   logLevel: string;
   landingPort: number;
   publicUrl: string;
+  /** Fastify's `trustProxy`: false, true, or the addresses/CIDRs of trusted proxies. */
+  trustProxy: TrustProxy;
   loginRateLimit: number;
   secretRotationWindowHours: number;
   /** Exact origins (`http://127.0.0.1:3001`) exempt from the private-address check on site destinations. */
@@ -62,6 +70,8 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+export type TrustProxy = boolean | string[];
 
 /** The host part of a URL for a listening address: wildcard addresses mean this machine, IPv6 needs brackets. */
 function browsableHost(host: string): string {
@@ -86,6 +96,35 @@ function parseOrigins(list: string): string[] | string {
     origins.push(url.origin);
   }
   return origins;
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * `false`, `true` or comma-separated IPs/CIDRs; a problem message for anything else. No hop count: it trusts
+ * whoever connects, so a client reaching the port directly could name any address (Fastify ≥ 5.12.1 ignores one).
+ */
+function parseTrustProxy(value: string): TrustProxy | string {
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    return `a hop count cannot tell the proxy from a client connecting directly: give the proxy's address or range (e.g. 127.0.0.1, 10.0.0.0/8, loopback, uniquelocal)`;
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  const wrong = entries.find((entry) => !isAddressOrCidr(entry));
+  if (wrong === undefined) return entries;
+  return `"${wrong}" is not true, false, an IP address, a CIDR range or loopback/linklocal/uniquelocal`;
 }
 
 /** Reads and validates the environment once, at start-up; every problem is reported together. */
@@ -114,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   if (typeof origins === 'string' && candidate.ALLOWED_DESTINATION_ORIGINS !== undefined)
     problems.push(`ALLOWED_DESTINATION_ORIGINS: ${origins}`);
+  const trustProxy = parseTrustProxy(candidate.TRUST_PROXY ?? 'false');
+  if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = candidate as Env;
   return {
@@ -126,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     landingPort: e.LANDING_PORT,
     publicUrl: e.PUBLIC_URL ?? `http://${browsableHost(e.HOST)}:${e.PORT}`,
+    trustProxy: trustProxy as TrustProxy,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,

@@ -41,6 +41,7 @@ export async function buildApp(
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.config.trustProxy,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     frameworkErrors,
