@@ -1,4 +1,5 @@
 import type { Auth } from './auth/better-auth.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Config } from './config.js';
 import type { AppDb, Database } from './db/types.js';
 import type { DemoLanding } from './demo/demo-landing.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
    * live tails take at the commit's notification instead of reading them back (written-lines.ts).
    */
   writtenLines?: WrittenLines;
+  /** Failed logins per account (login-throttle.ts); default: one of its own with the real clock. */
+  loginThrottle?: LoginThrottle;
   /** The demo landing pages running in this process (`datasync serve`), which learn the demo sites' secrets. */
   demoLanding?: DemoLanding;
 }

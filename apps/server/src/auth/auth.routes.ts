@@ -6,6 +6,7 @@ import { toFetchHeaders } from '../http/fetch-headers.js';
 import { listUserMemberships } from '../organizations/memberships.repo.js';
 import { createOrganizationForOwner, deleteUser } from '../organizations/organizations.service.js';
 import { fromAuthError } from './auth-errors.js';
+import { createLoginThrottle, tooEarly } from './login-throttle.js';
 import { describeCaller } from './me.service.js';
 
 /** better-auth's Set-Cookie headers, passed through to our reply. */
@@ -17,7 +18,10 @@ function forwardCookies(reply: FastifyReply, headers: Headers): void {
 /**
  * Thin, stable auth routes over better-auth's server API, so API clients and tests need not know its paths.
  */
-export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, auth, config }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
+  app,
+  { db, auth, config, loginThrottle = createLoginThrottle() },
+) => {
   const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 };
 
   app.post(
@@ -63,9 +67,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, 
       schema: { tags: ['auth'], body: LoginBodySchema, response: { 200: SessionInfoSchema } },
     },
     async (request, reply) => {
+      const attempt = loginThrottle.begin(request.body.email, request.ip);
+      if (!attempt.allowed) throw tooEarly(reply, attempt.retryAfterSeconds);
       const { headers, response } = await auth.api
         .signInEmail({ body: request.body, headers: toFetchHeaders(request.headers), returnHeaders: true })
         .catch(fromAuthError);
+      attempt.succeeded();
       forwardCookies(reply, headers);
       const { user } = response;
       const memberships = await listUserMemberships(db, user.id);

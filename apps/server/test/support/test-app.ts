@@ -31,6 +31,8 @@ export interface TestAppOptions {
   planChunkSites?: number;
   /** Sites of a plan's first transaction (the worker's default otherwise, at most planChunkSites). */
   planFirstChunkSites?: number;
+  /** Failed-login counting with a clock of the test's own. */
+  loginThrottle?: AppDeps['loginThrottle'];
   /** Demo landing pages for the demo to point its sites at and hand their secrets to (as `datasync serve` does). */
   demoLanding?: AppDeps['demoLanding'];
 }
@@ -77,6 +79,7 @@ export async function createTestApp(
     executeSql: database.executeSql,
     writtenLines: writtenLinesFor(database, options.worker ?? false),
     demoLanding: options.demoLanding,
+    loginThrottle: options.loginThrottle,
   };
   const app = await buildApp(deps);
   await app.ready();
