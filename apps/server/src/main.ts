@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/open.js';
 import { startDemoLanding, type LandingOptions, type RunningLanding } from './demo/demo-landing-server.js';
 import { buildApp } from './http/app.js';
+import { isHttps, warnIfPlainHttp } from './http/transport-security.js';
 import { writtenLinesFor } from './live/written-lines.js';
 import { createLogger } from './logger.js';
 import { deriveKeys, resolveSecretKey } from './secret-key.js';
@@ -27,6 +28,7 @@ export interface ServeOptions {
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
+  warnIfPlainHttp(config, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
   let engine: SyncEngine | undefined;
@@ -39,7 +41,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
       db: database.db,
       secret: keys.auth,
       publicUrl: config.publicUrl,
-      secureCookies: config.publicUrl.startsWith('https://'),
+      secureCookies: isHttps(config.publicUrl),
       logger,
     });
     const app = await buildApp(

@@ -25,6 +25,7 @@ import { frameworkErrors, registerProblemHandlers } from './error-handler.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerStorableTextCheck } from './storable-text.js';
 import { registerOpenApi } from './openapi.js';
+import { helmetOptions } from './transport-security.js';
 import { validatorCompiler } from './validation.js';
 import { registerWebUi, WEB_DIST } from './web-ui.js';
 
@@ -51,7 +52,7 @@ export async function buildApp(
   const webRoot = options.webRoot ?? WEB_DIST;
   registerProblemHandlers(app, webRoot === false ? undefined : await registerWebUi(app, webRoot));
   registerJsonBodyParser(app);
-  await app.register(helmet);
+  await app.register(helmet, helmetOptions(deps.config.publicUrl));
   await app.register(rateLimit, { global: false });
   registerOriginCheck(app, deps.config.publicUrl);
   registerAccessControl(app, deps);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerProblemHandlers } from './error-handler.js';
+import { helmetOptions } from './transport-security.js';
 import { registerWebUi } from './web-ui.js';
 
 const dirs: string[] = [];
@@ -21,7 +22,7 @@ async function appServing(files: Record<string, string>) {
   }
   const app = Fastify();
   registerProblemHandlers(app, await registerWebUi(app, root));
-  await app.register(helmet);
+  await app.register(helmet, helmetOptions('http://192.168.1.10:3000'));
   app.get('/api/v1/thing', async () => ({ ok: true }));
   return app;
 }

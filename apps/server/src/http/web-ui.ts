@@ -7,23 +7,6 @@ import { fileURLToPath } from 'node:url';
 /** Where `npm run build --workspace apps/web` writes the admin UI. */
 export const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
-/**
- * The admin UI's Content-Security-Policy. Helmet's default adds `upgrade-insecure-requests`, which would send the
- * page's own scripts to https:// when DataSync is reached over plain http on a LAN address; the rest is the same.
- */
-const UI_CSP = [
-  "default-src 'self'",
-  "base-uri 'self'",
-  "connect-src 'self'",
-  "font-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'self'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-].join('; ');
-
 const NOT_UI = /^\/(api|metrics|healthz)(\/|$)/;
 
 /** Answers the request when it is for the UI (and says so); otherwise leaves it to the 404 problem. */
@@ -70,7 +53,7 @@ export async function registerWebUi(app: FastifyInstance, root: string): Promise
       return true;
     }
     if (/\.[a-z0-9]+$/i.test(pathname)) return false; // a missing file, not a page: 404
-    reply.header('cache-control', 'no-cache').header('content-security-policy', UI_CSP);
+    reply.header('cache-control', 'no-cache');
     reply.sendFile('index.html', { cacheControl: false });
     return true;
   };
