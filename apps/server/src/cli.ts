@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { landingEnv, LandingEnvError } from '@datasync/landing';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { OWNER_ONLY_UMASK, openDataDir } from './data-dir.js';
 import { openDatabase } from './db/open.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { createLogger } from './logger.js';
 import { startServer, startWorker, type ServeOptions } from './main.js';
 
 const HELP = `Usage: datasync <command>
@@ -78,6 +80,7 @@ function stopOnSignals(server: { stop(): Promise<void> }): void {
 
 async function migrate(): Promise<void> {
   const config = loadConfig();
+  if (!config.databaseUrl) await openDataDir(config.dataDir, createLogger(config.logLevel));
   const database = await openDatabase(config);
   try {
     await database.migrate();
@@ -90,6 +93,8 @@ async function migrate(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
+  // Before anything is written: the files PGlite creates later get their modes from it (data-dir.ts).
+  if (['serve', 'worker', 'migrate'].includes(command)) process.umask(OWNER_ONLY_UMASK);
   if (command === 'serve') return serve(argv.slice(1));
   if (command === 'worker') return worker();
   if (command === 'migrate') return migrate();

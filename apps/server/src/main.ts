@@ -1,5 +1,6 @@
 import { createAuth } from './auth/better-auth.js';
 import type { Config } from './config.js';
+import { openDataDir } from './data-dir.js';
 import { openDatabase } from './db/open.js';
 import { startDemoLanding, type LandingOptions, type RunningLanding } from './demo/demo-landing-server.js';
 import { buildApp } from './http/app.js';
@@ -29,6 +30,9 @@ export interface ServeOptions {
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   warnIfPlainHttp(config, logger);
+  // With PostgreSQL, DATA_DIR holds only the landing pages' files, when they use the default folder.
+  if (!config.databaseUrl || (options.landing && !options.landing.dataDir))
+    await openDataDir(config.dataDir, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
   let engine: SyncEngine | undefined;
@@ -90,6 +94,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
  */
 export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
   const logger = createLogger(config.logLevel);
+  if (!config.databaseUrl) await openDataDir(config.dataDir, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
   try {

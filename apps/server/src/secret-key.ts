@@ -27,7 +27,7 @@ export async function resolveSecretKey(options: { secretKey?: string; dataDir: s
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(options.dataDir, { recursive: true });
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const generated = randomBytes(32).toString('base64url');
   // 'wx': if another process created it first, fail rather than overwrite, then read theirs.
   try {

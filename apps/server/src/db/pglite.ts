@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
+import { removeGroupAndOtherAccess } from '../data-dir.js';
 import * as schema from './schema/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { MIGRATIONS_FOLDER } from './migrations-folder.js';
@@ -24,9 +25,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   let releaseLock: (() => Promise<void>) | undefined;
   let client: PGlite;
   if (options.dataDir) {
-    await mkdir(options.dataDir, { recursive: true });
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     releaseLock = await lockDataDir(options.dataDir);
     client = await PGlite.create(join(options.dataDir, 'pglite'));
+    // A new database's files come out of PGlite's initdb as 0666, whatever the umask; postgres itself creates
+    // later ones 0600.
+    await removeGroupAndOtherAccess(join(options.dataDir, 'pglite'));
   } else {
     client = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   }
