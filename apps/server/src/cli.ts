@@ -93,7 +93,7 @@ async function migrate(): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const command = argv[0] ?? 'serve';
-  // Before anything is written: the files PGlite creates later get their modes from it (data-dir.ts).
+  // Before anything is written: what appears in the data folder after start gets its mode from it (data-dir.ts).
   if (['serve', 'worker', 'migrate'].includes(command)) process.umask(OWNER_ONLY_UMASK);
   if (command === 'serve') return serve(argv.slice(1));
   if (command === 'worker') return worker();

@@ -12,13 +12,13 @@
 import type { FastifyReply } from 'fastify';
 import { HttpProblem } from '../http/problem.js';
 
-export const FREE_FAILURES = 5;
-export const FIRST_DELAY_MS = 1_000;
-export const MAX_DELAY_MS = 15 * 60_000;
+const FREE_FAILURES = 5;
+const FIRST_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 15 * 60_000;
 /** A count not added to for this long starts over. */
 export const FORGET_AFTER_MS = 24 * 60 * 60_000;
 /** Most accounts (and account + known-client pairs) remembered at once; the least recently used go first. */
-export const MAX_ENTRIES = 10_000;
+const MAX_ENTRIES = 10_000;
 /** Client addresses remembered per account as ones it logged in from. */
 const KNOWN_CLIENTS_PER_ACCOUNT = 5;
 
@@ -28,7 +28,7 @@ export function delayAfter(failures: number): number {
   return Math.min(FIRST_DELAY_MS * 2 ** (failures - FREE_FAILURES), MAX_DELAY_MS);
 }
 
-export function normalizeEmail(email: string): string {
+function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
