@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { can, PERMISSION_MIN_ROLE, ROLES, type Permission, type Role } from './roles.js';
+import { can, lesserRole, PERMISSION_MIN_ROLE, ROLES, type Permission, type Role } from './roles.js';
 
 const allowed = (role: Role) =>
   (Object.keys(PERMISSION_MIN_ROLE) as Permission[]).filter((permission) => can(role, permission)).sort();
@@ -35,5 +35,14 @@ describe('permission table', () => {
         ).toBe(true);
       }
     });
+  });
+});
+
+describe('lesserRole', () => {
+  it('is the less privileged of the two, whichever comes first', () => {
+    expect(lesserRole('editor', 'viewer')).toBe('viewer');
+    expect(lesserRole('viewer', 'editor')).toBe('viewer');
+    expect(lesserRole('owner', 'admin')).toBe('admin');
+    expect(lesserRole('admin', 'admin')).toBe('admin');
   });
 });

@@ -36,6 +36,11 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
   return roleRank(role) >= roleRank(minimum);
 }
 
+/** The less privileged of two roles: what a key may do when its creator's role is lower than its own. */
+export function lesserRole(a: Role, b: Role): Role {
+  return roleRank(a) <= roleRank(b) ? a : b;
+}
+
 export function can(role: Role, permission: Permission): boolean {
   return roleAtLeast(role, PERMISSION_MIN_ROLE[permission]);
 }

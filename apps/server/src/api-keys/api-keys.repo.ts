@@ -1,10 +1,19 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, lt, or } from 'drizzle-orm';
 import type { Role } from '@datasync/contracts';
-import { apiKeys } from '../db/schema/index.js';
+import { apiKeys, users } from '../db/schema/index.js';
 import type { AppDb, Tx } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** A key with its creator's name and email (null when the creator's account is gone). */
+export type ListedKeyRow = ApiKeyRow & { creatorName: string | null; creatorEmail: string | null };
+
+const listedKeyColumns = {
+  ...getTableColumns(apiKeys),
+  creatorName: users.name,
+  creatorEmail: users.email,
+};
 
 /** The unrevoked key with this hash, from any organization (the RLS policy key_holder allows exactly this). */
 export async function findActiveKeyByHash(db: AppDb, keyHash: string): Promise<ApiKeyRow | undefined> {
@@ -18,19 +27,21 @@ export async function findActiveKeyByHash(db: AppDb, keyHash: string): Promise<A
 }
 
 /** Records use at most once a minute per key, so authenticated reads do not each cost a write. */
-export function touchLastUsed(db: AppDb, key: Pick<ApiKeyRow, 'id' | 'organizationId'>): Promise<void> {
-  return withTenant(db, { orgId: key.organizationId }, async (tx) => {
-    const now = new Date();
-    const aMinuteAgo = new Date(now.getTime() - 60_000).toISOString();
-    await tx
-      .update(apiKeys)
-      .set({ lastUsedAt: now.toISOString() })
-      .where(and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, aMinuteAgo))));
-  });
+export async function touchLastUsed(tx: Tx, keyId: string): Promise<void> {
+  const now = new Date();
+  const aMinuteAgo = new Date(now.getTime() - 60_000).toISOString();
+  await tx
+    .update(apiKeys)
+    .set({ lastUsedAt: now.toISOString() })
+    .where(and(eq(apiKeys.id, keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, aMinuteAgo))));
 }
 
-export function listKeys(tx: Tx): Promise<ApiKeyRow[]> {
-  return tx.select().from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
+function selectListedKeys(tx: Tx) {
+  return tx.select(listedKeyColumns).from(apiKeys).leftJoin(users, eq(users.id, apiKeys.createdBy));
+}
+
+export function listKeys(tx: Tx): Promise<ListedKeyRow[]> {
+  return selectListedKeys(tx).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
 export async function insertKey(
@@ -41,15 +52,15 @@ export async function insertKey(
     role: Role;
     prefix: string;
     keyHash: string;
-    createdBy: string | null;
+    createdBy: string;
   },
 ): Promise<ApiKeyRow> {
   const [row] = await tx.insert(apiKeys).values(values).returning();
   return row!;
 }
 
-export async function findKey(tx: Tx, id: string): Promise<ApiKeyRow | undefined> {
-  const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id));
+export async function findKey(tx: Tx, id: string): Promise<ListedKeyRow | undefined> {
+  const [row] = await selectListedKeys(tx).where(eq(apiKeys.id, id));
   return row;
 }
 
@@ -60,4 +71,13 @@ export async function revokeKey(tx: Tx, id: string): Promise<ApiKeyRow | undefin
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning();
   return row;
+}
+
+/** Revokes every active key `userId` created in the current organization (they left it). */
+export function revokeKeysCreatedBy(tx: Tx, userId: string): Promise<ApiKeyRow[]> {
+  return tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date().toISOString() })
+    .where(and(eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)))
+    .returning();
 }

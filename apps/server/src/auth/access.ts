@@ -1,11 +1,11 @@
 import { can, type Permission } from '@datasync/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDb } from '../db/types.js';
-import { findActiveKeyByHash, touchLastUsed } from '../api-keys/api-keys.repo.js';
 import { listUserMemberships } from '../organizations/memberships.repo.js';
 import { toFetchHeaders } from '../http/fetch-headers.js';
 import { forbidden, unauthorized } from '../http/problem.js';
-import { hashToken, looksLikeApiKey } from './api-key-token.js';
+import { principalOfApiKey } from './api-key-principal.js';
+import { looksLikeApiKey } from './api-key-token.js';
 import type { Auth } from './better-auth.js';
 import type { Principal, SessionUser } from './principal.js';
 
@@ -33,6 +33,11 @@ declare module 'fastify' {
     principal: Principal | null;
     sessionUser: SessionUser | null;
   }
+}
+
+interface Caller {
+  principal: Principal | null;
+  sessionUser: SessionUser | null;
 }
 
 export const ORGANIZATION_HEADER = 'x-organization-id';
@@ -63,63 +68,69 @@ export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; a
     }
   });
 
-  async function authenticateApiKey(request: FastifyRequest, header: string): Promise<void> {
+  async function authenticateApiKey(header: string): Promise<Caller> {
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (!token || !looksLikeApiKey(token)) {
       throw unauthorized('Malformed Authorization header: expected "Bearer dsk_…".');
     }
-    const key = await findActiveKeyByHash(deps.db, hashToken(token));
-    if (!key) throw unauthorized('Unknown or revoked API key.');
-    await touchLastUsed(deps.db, key);
-    request.principal = {
-      kind: 'api_key',
-      orgId: key.organizationId,
-      role: key.role,
-      userId: null,
-      apiKeyId: key.id,
-    };
+    const principal = await principalOfApiKey(deps.db, token);
+    if (!principal) throw unauthorized('Unknown or revoked API key.');
+    return { principal, sessionUser: null };
   }
 
-  async function authenticateSession(request: FastifyRequest, needsOrganization: boolean): Promise<void> {
+  async function authenticateSession(request: FastifyRequest, needsOrganization: boolean): Promise<Caller> {
     const result = await deps.auth.api.getSession({ headers: toFetchHeaders(request.headers) });
     if (!result) throw unauthorized();
     const { user, session } = result;
-    request.sessionUser = { id: user.id, email: user.email, name: user.name, sessionId: session.id };
+    const sessionUser = { id: user.id, email: user.email, name: user.name, sessionId: session.id };
     const memberships = await listUserMemberships(deps.db, user.id);
     const wanted = request.headers[ORGANIZATION_HEADER] ?? organizationInQuery(request);
     const membership =
       typeof wanted === 'string' ? memberships.find((m) => m.orgId === wanted) : memberships[0];
     if (membership) {
-      request.principal = {
+      const principal: Principal = {
         kind: 'session',
         orgId: membership.orgId,
         role: membership.role,
         userId: user.id,
         apiKeyId: null,
+        actingFor: user.id,
       };
-    } else if (needsOrganization) {
+      return { principal, sessionUser };
+    }
+    if (needsOrganization) {
       throw forbidden(
         typeof wanted === 'string'
           ? 'You are not a member of the organization in X-Organization-Id.'
           : 'You are not a member of any organization.',
       );
     }
+    return { principal: null, sessionUser };
+  }
+
+  /** Who calls, from the request's credentials; throws the 401 or 403 problem when they do not hold `access`. */
+  async function authenticate(request: FastifyRequest, access: Exclude<Access, 'public'>): Promise<Caller> {
+    const header = request.headers.authorization;
+    let caller: Caller;
+    if (header) {
+      if (access === 'signed-in') throw forbidden('This route is for signed-in users, not API keys.');
+      caller = await authenticateApiKey(header);
+    } else {
+      caller = await authenticateSession(request, access !== 'signed-in');
+    }
+    if (access === 'signed-in') return caller;
+    const principal = caller.principal!;
+    if (!can(principal.role, access)) {
+      throw forbidden(`Your role (${principal.role}) does not allow ${access}.`);
+    }
+    return caller;
   }
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (!access || access === 'public') return; // no access rule: the 404 handler
-    const header = request.headers.authorization;
-    if (header) {
-      if (access === 'signed-in') throw forbidden('This route is for signed-in users, not API keys.');
-      await authenticateApiKey(request, header);
-    } else {
-      await authenticateSession(request, access !== 'signed-in');
-    }
-    if (access === 'signed-in') return;
-    const principal = request.principal!;
-    if (!can(principal.role, access)) {
-      throw forbidden(`Your role (${principal.role}) does not allow ${access}.`);
-    }
+    const caller = await authenticate(request, access);
+    request.principal = caller.principal;
+    request.sessionUser = caller.sessionUser;
   });
 }

@@ -8,6 +8,8 @@ export interface Principal {
   role: Role;
   userId: string | null;
   apiKeyId: string | null;
+  /** The user whose authority the request uses: the signed-in user, or the creator of the API key. */
+  actingFor: string;
 }
 
 /** A signed-in user, before (or without) choosing an organization. */

@@ -2,6 +2,7 @@ import type { Member, Role } from '@datasync/contracts';
 import type { AppDb, Tx } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
+import { revokeKeysOfLeaver } from '../api-keys/api-keys.service.js';
 import { scopeOf, type Principal } from '../auth/principal.js';
 import { conflict, notFound } from '../http/problem.js';
 import {
@@ -60,6 +61,10 @@ export function changeMemberRole(
   });
 }
 
+/**
+ * A member's API keys act for them, so leaving revokes them in the same transaction. A lowered role needs no such
+ * write: a key acts with the lesser of its role and its creator's current one (auth/api-key-principal.ts).
+ */
 export function removeMember(db: AppDb, principal: Principal, memberId: string): Promise<void> {
   return withTenant(db, scopeOf(principal), async (tx) => {
     const target = await findMember(tx, memberId);
@@ -67,6 +72,7 @@ export function removeMember(db: AppDb, principal: Principal, memberId: string):
     assertMayManage(principal.role, target.role);
     await assertKeepsAnOwner(tx, target);
     await deleteMembership(tx, memberId);
+    await revokeKeysOfLeaver(tx, principal, { id: target.userId, name: target.name, email: target.email });
     await recordAudit(tx, principal, {
       action: 'member.remove',
       entityType: 'membership',

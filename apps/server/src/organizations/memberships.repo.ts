@@ -57,6 +57,15 @@ export async function findMember(tx: Tx, id: string): Promise<MemberRow | undefi
   return row;
 }
 
+/** `userId`'s role in the current organization; undefined when they are not (or no longer) a member. */
+export async function findRoleOfUser(tx: Tx, userId: string): Promise<Role | undefined> {
+  const [row] = await tx
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(eq(memberships.userId, userId));
+  return row?.role;
+}
+
 export async function countOwners(tx: Tx): Promise<number> {
   const rows = await tx.select({ id: memberships.id }).from(memberships).where(eq(memberships.role, 'owner'));
   return rows.length;

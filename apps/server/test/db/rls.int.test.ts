@@ -207,6 +207,16 @@ describe('the narrow cross-tenant policies', () => {
     ).toMatch(/permission denied/);
   });
 
+  it('visible_users: also whoever created a key of the current organization, after they left it', async () => {
+    await database.exec(`UPDATE api_keys SET created_by = '${USER_B}' WHERE organization_id = '${ORG_A}'`);
+    try {
+      const asA = await query<{ id: string }>({ orgId: ORG_A }, 'SELECT id FROM users ORDER BY id');
+      expect(asA.map((r) => r.id)).toEqual([USER_A, USER_AB, USER_B].sort());
+    } finally {
+      await database.exec(`UPDATE api_keys SET created_by = NULL WHERE organization_id = '${ORG_A}'`);
+    }
+  });
+
   it('leaves nothing behind on a pooled connection after the transaction', async () => {
     await query({ orgId: ORG_A, userId: USER_A }, 'SELECT 1');
     const [settings] = await rowsOf<{ org: string | null; role: string }>(
