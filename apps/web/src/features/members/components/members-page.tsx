@@ -273,6 +273,7 @@ function ApiKeysCard() {
               <tr>
                 <th className="py-2">Name</th>
                 <th>Role</th>
+                <th>Created by</th>
                 <th>Key</th>
                 <th>Last used</th>
                 <th className="sr-only">Actions</th>
@@ -283,6 +284,13 @@ function ApiKeysCard() {
                 <tr key={key.id} className="border-t border-slate-100">
                   <td className="py-2">{key.name}</td>
                   <td>{key.role}</td>
+                  <td>
+                    {key.created_by ? (
+                      <span title={key.created_by.email}>{key.created_by.name}</span>
+                    ) : (
+                      <span className="text-slate-500">deleted account</span>
+                    )}
+                  </td>
                   <td className="font-mono text-xs">{key.prefix}…</td>
                   <td>{key.revoked_at ? <Badge tone="red">revoked</Badge> : dateTime(key.last_used_at)}</td>
                   <td className="py-1 text-right">
