@@ -5,7 +5,7 @@ import { listUserMemberships } from '../organizations/memberships.repo.js';
 import { toFetchHeaders } from '../http/fetch-headers.js';
 import { forbidden, unauthorized } from '../http/problem.js';
 import { principalOfApiKey } from './api-key-principal.js';
-import { looksLikeApiKey } from './api-key-token.js';
+import { hashToken, looksLikeApiKey } from './api-key-token.js';
 import type { Auth } from './better-auth.js';
 import type { Principal, SessionUser } from './principal.js';
 
@@ -28,12 +28,21 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its access rule, as registered: the RBAC tests walk this list. */
     routeAccess: RouteAccess[];
+    /**
+     * Whether the caller of an authenticated request still may make it, asked again with its credentials: a
+     * long-lived response (a live stream) asks every few seconds, so that leaving the organization, a role that
+     * loses the permission, a revoked key or an ended session ends it. Any failure to tell counts as no.
+     */
+    stillAllowed(request: FastifyRequest): Promise<boolean>;
   }
   interface FastifyRequest {
     principal: Principal | null;
     sessionUser: SessionUser | null;
   }
 }
+
+/** How long a stream's access check answers for other streams with the same credentials. */
+const RECHECK_SHARED_MS = 1_000;
 
 interface Caller {
   principal: Principal | null;
@@ -125,6 +134,34 @@ export function registerAccessControl(app: FastifyInstance, deps: { db: AppDb; a
     }
     return caller;
   }
+
+  async function recheck(request: FastifyRequest, access: Permission, before: Principal): Promise<boolean> {
+    try {
+      const { principal } = await authenticate(request, access);
+      return principal?.orgId === before.orgId && principal.apiKeyId === before.apiKeyId;
+    } catch {
+      return false;
+    }
+  }
+
+  // A client often holds several streams with the same credentials (tabs, a job page and the dashboard): their
+  // checks within RECHECK_SHARED_MS share one answer, so open streams cost a check per client, not per stream.
+  const recentChecks = new Map<string, { at: number; allowed: Promise<boolean> }>();
+  app.decorate('stillAllowed', (request: FastifyRequest): Promise<boolean> => {
+    const access = request.routeOptions.config.access;
+    const before = request.principal;
+    if (!access || access === 'public' || access === 'signed-in' || !before) return Promise.resolve(true);
+    const { authorization = '', cookie = '' } = request.headers;
+    const wanted = request.headers[ORGANIZATION_HEADER] ?? organizationInQuery(request) ?? '';
+    const key = hashToken([access, before.orgId, String(wanted), authorization, cookie].join('\n'));
+    const now = Date.now();
+    for (const [k, check] of recentChecks) if (now - check.at >= RECHECK_SHARED_MS) recentChecks.delete(k);
+    const shared = recentChecks.get(key);
+    if (shared) return shared.allowed;
+    const allowed = recheck(request, access, before);
+    recentChecks.set(key, { at: now, allowed });
+    return allowed;
+  });
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;

@@ -9,6 +9,12 @@ import { NotificationHub } from './notification-hub.js';
 /** Above this many bytes in a stream's socket buffer, its feed stops reading until the buffer drains. */
 const MAX_BUFFERED_BYTES = 128 * 1024;
 
+/**
+ * How often an open stream checks that its caller still has access: a caller who lost it is cut off within this
+ * and one check's time. Each check is the request's authentication again, two or three short queries.
+ */
+const ACCESS_CHECK_MS = 2_000;
+
 const StreamQuerySchema = Type.Object(
   {
     last_event_id: Type.Optional(
@@ -59,7 +65,11 @@ export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
     deps.db,
     deps.executeSql,
     hub,
-    { heartbeatMs: deps.config.liveHeartbeatMs, maxBufferedBytes: MAX_BUFFERED_BYTES },
+    {
+      heartbeatMs: deps.config.liveHeartbeatMs,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      accessCheckMs: ACCESS_CHECK_MS,
+    },
     (error) => root.log.error({ err: error }, 'live job tail read failed'),
     deps.writtenLines,
   );
@@ -82,7 +92,8 @@ export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
     },
     async (request, reply) => {
       const from = lastEventId(request, request.query) ?? START;
-      await streams.streamJob(reply, request.principal!, request.params.id, from);
+      const stillAllowed = () => root.stillAllowed(request);
+      await streams.streamJob(reply, request.principal!, stillAllowed, request.params.id, from);
       return reply;
     },
   );
@@ -100,7 +111,7 @@ export function registerLiveRoutes(root: FastifyInstance, deps: AppDeps): void {
     },
     async (request, reply) => {
       const from = lastEventId(request, request.query);
-      await streams.streamOrganization(reply, request.principal!, from);
+      await streams.streamOrganization(reply, request.principal!, () => root.stillAllowed(request), from);
       return reply;
     },
   );

@@ -17,7 +17,12 @@ export interface LiveOptions {
   heartbeatMs: number;
   /** A stream's socket buffer bound: above it, no more rows are read for that stream until it drains. */
   maxBufferedBytes: number;
+  /** How often a stream asks whether its caller still has access; it ends when they have not. */
+  accessCheckMs: number;
 }
+
+/** Whether the caller of a stream still may read it (the access rule asked again with the same credentials). */
+export type StillAllowed = () => Promise<boolean>;
 
 /** The open SSE streams of this process: opened after the tenant check, all ended when the server closes. */
 export class LiveStreams {
@@ -62,19 +67,25 @@ export class LiveStreams {
    * 404 unless the job is the caller's organization's, before anything is streamed. A running job's streams share
    * its tail (job-tail.ts); a finished one's are a replay, read from the database to the end.
    */
-  async streamJob(reply: FastifyReply, principal: Principal, jobId: string, from: Position): Promise<void> {
+  async streamJob(
+    reply: FastifyReply,
+    principal: Principal,
+    stillAllowed: StillAllowed,
+    jobId: string,
+    from: Position,
+  ): Promise<void> {
     const scope = scopeOf(principal);
     const status = await withTenant(this.db, scope, (tx) => findJobStatus(tx, jobId));
     if (!status) throw notFound('sync job');
     if (FINAL_STATUSES.includes(status)) {
       const feed = new JobFeed(this.db, scope, jobId, from, true, null);
-      await this.stream(reply, feed, (wake) => this.hub.subscribeJob(jobId, wake));
+      await this.stream(reply, feed, stillAllowed, (wake) => this.hub.subscribeJob(jobId, wake));
       return;
     }
     const tail = await this.tails.acquire(jobId, principal.orgId);
     try {
       const feed = new JobFeed(this.db, scope, jobId, from, false, tail);
-      await this.stream(reply, feed, async (wake) => {
+      await this.stream(reply, feed, stillAllowed, async (wake) => {
         const unfollow = tail.follow(wake);
         return () => {
           unfollow();
@@ -92,14 +103,19 @@ export class LiveStreams {
    * margin for late commits); with one, from SETTLE_MS before that event, so a job event that committed late
    * after it cannot be missed: the events of that margin may come again (docs/live-events.md).
    */
-  async streamOrganization(reply: FastifyReply, principal: Principal, from: Position | null): Promise<void> {
+  async streamOrganization(
+    reply: FastifyReply,
+    principal: Principal,
+    stillAllowed: StillAllowed,
+    from: Position | null,
+  ): Promise<void> {
     const scope = { ...scopeOf(principal), orgId: principal.orgId };
     const seconds = SETTLE_MS / 1000;
     const floor = await withTenant(this.db, scope, (tx) =>
       jobStatusFloor(tx, principal.orgId, seconds, from?.logId),
     );
     const feed = new OrgFeed(this.db, scope, from ? Math.min(floor, from.logId) : floor);
-    await this.stream(reply, feed, (wake) => this.hub.subscribeOrg(principal.orgId, wake));
+    await this.stream(reply, feed, stillAllowed, (wake) => this.hub.subscribeOrg(principal.orgId, wake));
   }
 
   /** Ends every stream (server shutdown): clients reconnect, to another process or after the restart. */
@@ -114,6 +130,7 @@ export class LiveStreams {
   private async stream(
     reply: FastifyReply,
     feed: Feed,
+    stillAllowed: StillAllowed,
     subscribe: (wake: Wake) => Promise<() => void>,
   ): Promise<void> {
     let forward: Wake = () => {};
@@ -127,5 +144,29 @@ export class LiveStreams {
     });
     const log: FastifyBaseLogger = reply.log;
     forward = pump(stream, feed, (error) => log.error({ err: error }, 'live stream read failed')).wake;
+    this.endWhenAccessIsLost(stream, stillAllowed);
+  }
+
+  /**
+   * Access is checked when a stream opens; a stream lasts for hours. Asking again every few seconds ends it soon
+   * after its caller leaves the organization, loses the permission, or their key is revoked or session ended,
+   * whichever process made the change. A client that reconnects then gets the 401 or 403.
+   */
+  private endWhenAccessIsLost(stream: EventStream, stillAllowed: StillAllowed): void {
+    let asking = false;
+    const timer = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      void stillAllowed()
+        .then(
+          (allowed) => {
+            if (!allowed) stream.end();
+          },
+          () => stream.end(),
+        )
+        .finally(() => (asking = false));
+    }, this.options.accessCheckMs);
+    timer.unref();
+    stream.onClose(() => clearInterval(timer));
   }
 }
