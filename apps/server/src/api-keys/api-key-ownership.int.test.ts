@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
+import {
+  addMember,
+  memberIdOf as memberIdOfIn,
+  signUp,
+  type SignedInUser,
+} from '../../test/support/users.js';
 
 // An API key acts for the member who created it: never above their current role, and not after they leave.
 
@@ -13,13 +18,12 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function createKey(headers: Record<string, string>, role: string, name = `${role} key`) {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/api-keys',
-    headers,
-    payload: { name, role },
-  });
+function postKey(headers: Record<string, string>, role: string, name = `${role} key`) {
+  return t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers, payload: { name, role } });
+}
+
+async function createKey(headers: Record<string, string>, role: string, name?: string) {
+  const response = await postKey(headers, role, name);
   if (response.statusCode !== 201) throw new Error(`key: ${response.statusCode} ${response.body}`);
   return response.json() as { id: string; key: string };
 }
@@ -33,10 +37,7 @@ const creator = (user: SignedInUser) => ({
   email: user.email,
 });
 
-async function memberIdOf(user: SignedInUser): Promise<string> {
-  const members = await t.app.inject({ method: 'GET', url: '/api/v1/members', headers: owner.headers });
-  return members.json().find((m: { email: string }) => m.email === user.email).id;
-}
+const memberIdOf = (user: SignedInUser) => memberIdOfIn(t.app, owner, user);
 
 async function listedKey(id: string) {
   const list = await t.app.inject({ method: 'GET', url: '/api/v1/api-keys', headers: owner.headers });
@@ -140,13 +141,7 @@ describe('API key ownership', () => {
 
   it('refuses to create a key above the creator’s role, also through a capped key', async () => {
     const admin = await addMember(t.app, owner, 'admin');
-    const refused = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      headers: admin.headers,
-      payload: { name: 'too strong', role: 'owner' },
-    });
-    expect(refused.statusCode).toBe(403);
+    expect((await postKey(admin.headers, 'owner')).statusCode).toBe(403);
     // An owner's owner key, once the owner is lowered to admin, acts as admin: it cannot mint an owner key.
     const coOwner = await addMember(t.app, owner, 'owner');
     const ownerKey = await createKey(coOwner.headers, 'owner');
@@ -157,12 +152,7 @@ describe('API key ownership', () => {
       payload: { role: 'admin' },
     });
     expect(lowered.statusCode).toBe(200);
-    const viaKey = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      headers: bearer(ownerKey.key),
-      payload: { name: 'too strong', role: 'owner' },
-    });
+    const viaKey = await postKey(bearer(ownerKey.key), 'owner');
     expect(viaKey.statusCode).toBe(403);
     expect(viaKey.json().detail).toBe('Your role (admin) cannot grant the owner role.');
   });

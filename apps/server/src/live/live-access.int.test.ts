@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openSse, type SseStream } from '../../test/support/sse-client.js';
 import { rowsOf } from '../../test/support/sql.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
+import { addMember, memberIdOf, signUp, type SignedInUser } from '../../test/support/users.js';
 
 // Access is checked when a stream opens and again every few seconds while it is open: a caller who loses it is cut
 // off within 5 s, over real HTTP, on PGlite and on PostgreSQL.
@@ -31,13 +31,8 @@ async function runningJob(): Promise<string> {
   return row!.id;
 }
 
-async function memberIdOf(user: SignedInUser): Promise<string> {
-  const members = await t.app.inject({ method: 'GET', url: '/api/v1/members', headers: owner.headers });
-  return members.json().find((m: { email: string }) => m.email === user.email).id;
-}
-
 async function removeMember(user: SignedInUser): Promise<void> {
-  const id = await memberIdOf(user);
+  const id = await memberIdOf(t.app, owner, user);
   const removed = await t.app.inject({
     method: 'DELETE',
     url: `/api/v1/members/${id}`,

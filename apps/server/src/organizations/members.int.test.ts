@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { addMember, signUp, uniqueEmail, type SignedInUser } from '../../test/support/users.js';
+import {
+  addMember,
+  memberIdOf as memberIdOfIn,
+  signUp,
+  uniqueEmail,
+  type SignedInUser,
+} from '../../test/support/users.js';
 
 let t: TestApp;
 let owner: SignedInUser;
@@ -16,10 +22,7 @@ const invite = (headers: Record<string, string>, email: string, role: string) =>
 const accept = (headers: Record<string, string>, token: string) =>
   t.app.inject({ method: 'POST', url: '/api/v1/invitations/accept', headers, payload: { token } });
 
-async function memberIdOf(user: SignedInUser): Promise<string> {
-  const list = await t.app.inject({ method: 'GET', url: '/api/v1/members', headers: owner.headers });
-  return list.json().find((m: { email: string }) => m.email === user.email).id;
-}
+const memberIdOf = (user: SignedInUser) => memberIdOfIn(t.app, owner, user);
 
 describe('invitations', () => {
   it('invites by email, shows the token once, and the invitee joins with that role', async () => {

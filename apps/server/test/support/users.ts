@@ -97,3 +97,11 @@ export async function addMember(app: App, owner: SignedInUser, role: Role): Prom
   if (accept.statusCode !== 200) throw new Error(`accept failed: ${accept.statusCode} ${accept.body}`);
   return { ...member, headers: { cookie: member.cookie, 'x-organization-id': owner.me.organization.id } };
 }
+
+/** The membership id of `user` in the organization `admin`'s headers select (for PATCH and DELETE /members/:id). */
+export async function memberIdOf(app: App, admin: SignedInUser, user: SignedInUser): Promise<string> {
+  const list = await app.inject({ method: 'GET', url: '/api/v1/members', headers: admin.headers });
+  const member = list.json().find((m: { email: string }) => m.email === user.email);
+  if (!member) throw new Error(`${user.email} is not a member`);
+  return member.id;
+}
