@@ -6,6 +6,8 @@ import { HttpProblem } from '../http/problem.js';
 import { escapePointer, isPlainObject } from '../lib/json.js';
 import { findSubschema, jsonIssue, subschemas, type SchemaIssue } from './schema-walk.js';
 import { findRefCycle } from './ref-cycles.js';
+import { invalidRegExpReason, linearRegExp } from './linear-regexp.js';
+import { firstUnsupportedPattern, patternIssues } from './schema-patterns.js';
 import { checkUiHints } from './ui-hints.js';
 import { uniqueItemsKeyword } from './unique-items.js';
 
@@ -30,10 +32,15 @@ function makeAjv(): Ajv2020 {
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,
+    // Ajv's check for a property that a pattern property also matches runs `new RegExp`: schema-patterns.ts does it.
+    allowMatchingProperties: true,
     logger: false,
+    code: { regExp: linearRegExp },
   });
   // ajv-formats is CommonJS: under NodeNext its callable is the default export's default (as in validation.ts).
   (formatsPlugin as unknown as { default: typeof formatsPlugin.default }).default(instance);
+  // A value is only parsed, never run; the length limit bounds the parse (ajv-formats has none).
+  instance.addFormat('regex', (value: string) => invalidRegExpReason(value) === undefined);
   instance.addKeyword({ keyword: 'x-ui', schemaType: 'object' });
   instance.removeKeyword('uniqueItems').addKeyword(uniqueItemsKeyword);
   return instance;
@@ -47,6 +54,14 @@ const problemFor = (issues: SchemaIssue[]) =>
     400,
     'validation-error',
     'The schema is not a valid JSON Schema 2020-12 for content (see docs/content-schemas.md).',
+    issues.map((issue) => ({ in: 'body', pointer: `/schema${issue.pointer}`, message: issue.message })),
+  );
+
+const unsupportedPatternProblem = (issues: SchemaIssue[]) =>
+  new HttpProblem(
+    422,
+    'unprocessable',
+    'The schema has regular expressions this server does not run: patterns must run in linear time (see docs/content-schemas.md).',
     issues.map((issue) => ({ in: 'body', pointer: `/schema${issue.pointer}`, message: issue.message })),
   );
 
@@ -93,19 +108,6 @@ function structuralIssues(schema: Record<string, unknown>): SchemaIssue[] {
     if (Object.hasOwn(node, '$id')) {
       issues.push({ pointer: `${pointer}/$id`, message: 'is not supported: use $defs and local $ref' });
     }
-    if (typeof node.pattern === 'string' && !isValidRegExp(node.pattern)) {
-      issues.push({ pointer: `${pointer}/pattern`, message: 'must be a valid regular expression' });
-    }
-    if (isPlainObject(node.patternProperties)) {
-      for (const key of Object.keys(node.patternProperties)) {
-        if (!isValidRegExp(key)) {
-          issues.push({
-            pointer: `${pointer}/patternProperties/${escapePointer(key)}`,
-            message: 'must be a valid regular expression',
-          });
-        }
-      }
-    }
     issues.push(...checkUiHints(node, pointer));
   }
   const cycle = findRefCycle(schema);
@@ -116,15 +118,6 @@ function structuralIssues(schema: Record<string, unknown>): SchemaIssue[] {
     });
   }
   return issues;
-}
-
-function isValidRegExp(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'u'); // Ajv compiles patterns with the u flag
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Ajv's compile errors are plain text; find the place they mean where the text allows it. */
@@ -202,8 +195,10 @@ export function assertValidContentSchema(schema: unknown): void {
   const metaIssues = ajv.validateSchema(schema)
     ? []
     : (ajv.errors ?? []).map((error) => ({ pointer: pointerOf(error), message: messageOf(error) }));
-  const issues = firstPerPointer([...metaIssues, ...structuralIssues(schema)]);
+  const patterns = patternIssues(schema);
+  const issues = firstPerPointer([...metaIssues, ...structuralIssues(schema), ...patterns.invalid]);
   if (issues.length > 0) throw problemFor(issues);
+  if (patterns.unsupported.length > 0) throw unsupportedPatternProblem(patterns.unsupported);
   const key = cacheKey(schema);
   if (validators.has(key)) return;
   try {
@@ -230,7 +225,22 @@ export function validateData(
 ): InvalidParam[] {
   const unusable = jsonIssue(data, MAX_DATA_DEPTH);
   if (unusable) return [{ in: 'body', pointer: pointerPrefix + unusable.pointer, message: unusable.message }];
-  const validate = validatorFor(schema);
+  let validate: ValidateFunction;
+  try {
+    validate = validatorFor(schema);
+  } catch (error) {
+    // A schema saved before its patterns were checked for the linear-time engine: say which one, not a 500.
+    const unsupported = firstUnsupportedPattern(schema);
+    if (!unsupported) throw error;
+    const at = `/schema${unsupported.pointer}`;
+    return [
+      {
+        in: 'body',
+        pointer: pointerPrefix,
+        message: `cannot be checked: the content type's ${at} ${unsupported.message}`,
+      },
+    ];
+  }
   try {
     if (validate(data)) return [];
   } catch (error) {
