@@ -42,6 +42,9 @@ const AGREE: [string, string[]][] = [
   ['^[]$', ['', 'a']],
   ['^[^]$', ['a', '\n', '']],
   ['colou?r', ['the color', 'the colour', 'the colr']],
+  ['^ab|cd$', ['abx', 'xcd', 'ab', 'x']],
+  ['^a\\$', ['a$', 'a']],
+  ['^$', ['', '\n']],
   ['', ['', 'anything']],
 ];
 
@@ -68,6 +71,22 @@ describe('toRe2Syntax: the same meaning as ECMAScript', () => {
       }
     }
     expect(disagreements).toEqual([]);
+  });
+});
+
+describe('toRe2Syntax: whole-text patterns', () => {
+  it.each([
+    ['^[a-z]+$', '[a-z]+'],
+    ['^(a|b)$', '(a|b)'],
+    ['^$', ''],
+    ['^ab|cd$', undefined],
+    ['^a\\$', undefined],
+    ['^a[$]', undefined],
+    ['a$', undefined],
+    ['^a', undefined],
+  ])('%s → %s', (pattern, whole) => {
+    const translation = toRe2Syntax(pattern);
+    expect('whole' in translation ? translation.whole : undefined).toBe(whole);
   });
 });
 

@@ -4,7 +4,14 @@
  * (`new RegExp(pattern, 'u')` accepted it): the grammar of unicode mode is strict enough that this walk needs no
  * error recovery. Constructs RE2 cannot run in linear time (backreferences, lookarounds) come back as `unsupported`.
  */
-export type Translation = { source: string; weight: number } | { unsupported: string };
+export type Translation =
+  | {
+      source: string;
+      weight: number;
+      /** For a pattern `^X$` with no `|` outside groups: X, which matches exactly the whole text as the pattern does. */
+      whole?: string;
+    }
+  | { unsupported: string };
 
 /** RE2's limit on a counted repetition. */
 export const MAX_REPEAT = 1000;
@@ -114,15 +121,22 @@ class Walker {
   private weights: number[] = [0];
   private lastAtom = 0;
   private atomStart = 0;
+  private lastAnchorAt = -1;
 
   constructor(private readonly src: string) {}
 
   run(): Translation {
+    let topLevelBar = false;
     while (this.i < this.src.length) {
+      topLevelBar ||= this.src[this.i] === '|' && this.weights.length === 1;
       const reason = this.step();
       if (reason) return { unsupported: reason };
     }
-    return { source: this.out, weight: this.weights[0]! };
+    const { out } = this;
+    // The final `$` is an anchor only if the walk wrote it as one (not `\$`, not inside a class).
+    const anchored = out.startsWith('^') && this.lastAnchorAt === out.length - 1 && out.length > 1;
+    const whole = anchored && !topLevelBar ? out.slice(1, -1) : undefined;
+    return { source: out, weight: this.weights[0]!, ...(whole === undefined ? {} : { whole }) };
   }
 
   private atom(text: string, weight = this.i - this.atomStart): void {
@@ -153,6 +167,7 @@ class Walker {
     if (c === '|' || c === '^' || c === '$') {
       this.i += 1;
       this.out += c;
+      if (c === '$' && this.weights.length === 1) this.lastAnchorAt = this.out.length - 1;
       return undefined;
     }
     const codePoint = src.codePointAt(this.i)!;

@@ -43,9 +43,14 @@ function compile(pattern: string): Linear | string {
   const translation = toRe2Syntax(pattern);
   if ('unsupported' in translation) return translation.unsupported + UNSUPPORTED_SUFFIX;
   try {
+    const toString = () => `/${pattern}/u`; // Ajv shares compiled patterns between places by this text
+    // A whole-text match runs RE2's anchored DFA, about twice as fast as a search for `^X$`.
+    if (translation.whole !== undefined) {
+      const whole = RE2JS.compile(translation.whole);
+      return { test: (text) => whole.testExact(text), toString };
+    }
     const re2 = RE2JS.compile(translation.source);
-    // Ajv shares compiled patterns between places by this text.
-    return { test: (text) => re2.test(text), toString: () => `/${pattern}/u` };
+    return { test: (text) => re2.test(text), toString };
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : 'refused';
     return `cannot be run by the linear-time regular expression engine: ${message}`;
