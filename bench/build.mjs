@@ -31,7 +31,9 @@ const compiledServer = {
 const started = performance.now();
 rmSync(OUT, { recursive: true, force: true });
 await build({
-  entryPoints: ['sync.bench.ts', 'lib/database-child.ts', 'lib/live-latency.ts'].map((file) => BENCH + file),
+  entryPoints: ['sync.bench.ts', 'validate.bench.ts', 'lib/database-child.ts', 'lib/live-latency.ts'].map(
+    (file) => BENCH + file,
+  ),
   outdir: OUT,
   entryNames: '[name]',
   bundle: true,
