@@ -49,21 +49,26 @@ function makeAjv(): Ajv2020 {
 let ajv = makeAjv();
 let compiles = 0;
 
-const problemFor = (issues: SchemaIssue[]) =>
+/** A problem whose entries are the schema's issues, pointers under `/schema`. */
+const schemaProblem = (status: number, typeName: string, detail: string) => (issues: SchemaIssue[]) =>
   new HttpProblem(
-    400,
-    'validation-error',
-    'The schema is not a valid JSON Schema 2020-12 for content (see docs/content-schemas.md).',
+    status,
+    typeName,
+    detail,
     issues.map((issue) => ({ in: 'body', pointer: `/schema${issue.pointer}`, message: issue.message })),
   );
 
-const unsupportedPatternProblem = (issues: SchemaIssue[]) =>
-  new HttpProblem(
-    422,
-    'unprocessable',
-    'The schema has regular expressions this server does not run: patterns must run in linear time (see docs/content-schemas.md).',
-    issues.map((issue) => ({ in: 'body', pointer: `/schema${issue.pointer}`, message: issue.message })),
-  );
+const problemFor = schemaProblem(
+  400,
+  'validation-error',
+  'The schema is not a valid JSON Schema 2020-12 for content (see docs/content-schemas.md).',
+);
+
+const unsupportedPatternProblem = schemaProblem(
+  422,
+  'unprocessable',
+  'The schema has regular expressions this server does not run: patterns must run in linear time (see docs/content-schemas.md).',
+);
 
 /** The field an Ajv error is about: the missing or unknown property itself, not the object that holds it. */
 function pointerOf(error: ErrorObject): string {
@@ -182,7 +187,8 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
 /**
  * Throws a 400 problem (pointers under `/schema`) unless `schema` is a JSON Schema 2020-12 a content type can
  * use: an object schema with properties, valid against the meta-schema, compilable (regexes, $refs, formats),
- * with well-formed `x-ui` hints. A valid schema's validator is compiled here and cached for validateData.
+ * with well-formed `x-ui` hints; a 422 if it is, but has patterns the linear-time engine cannot run. A valid
+ * schema's validator is compiled here and cached for validateData.
  */
 export function assertValidContentSchema(schema: unknown): void {
   if (!isPlainObject(schema)) throw problemFor([{ pointer: '', message: 'must be a JSON Schema object' }]);
