@@ -2,8 +2,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RoleSchema } from './roles.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
-// better-auth's default password bounds.
-const Password = Type.String({ minLength: 8, maxLength: 128 });
+/** The shortest password a new account may have; the server also refuses commonly used ones. */
+export const PASSWORD_MIN_LENGTH = 10;
+
+// The minimum length is checked by the server's password policy, whose messages name the rule in words.
+const Password = Type.String({
+  maxLength: 128,
+  description: `At least ${PASSWORD_MIN_LENGTH} characters, and not a commonly used password.`,
+});
 
 export const SignupBodySchema = Type.Object(
   {

@@ -8,6 +8,7 @@ import { createOrganizationForOwner, deleteUser } from '../organizations/organiz
 import { fromAuthError } from './auth-errors.js';
 import { createLoginThrottle, tooEarly } from './login-throttle.js';
 import { describeCaller } from './me.service.js';
+import { assertPasswordAllowed } from './password-policy.js';
 
 /** better-auth's Set-Cookie headers, passed through to our reply. */
 function forwardCookies(reply: FastifyReply, headers: Headers): void {
@@ -32,6 +33,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
     },
     async (request, reply) => {
       const { email, password, organization_name } = request.body;
+      assertPasswordAllowed(password);
       const name = request.body.name ?? email.split('@')[0]!;
       const { headers, response } = await auth.api
         .signUpEmail({

@@ -1,3 +1,4 @@
+import { PASSWORD_MIN_LENGTH } from '@datasync/contracts';
 import { betterAuth } from 'better-auth';
 import type { Logger } from 'pino';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
@@ -27,7 +28,12 @@ export function createAuth(options: AuthOptions) {
       provider: 'pg',
       schema: { user: users, session: sessions, account: accounts, verification: verifications },
     }),
-    emailAndPassword: { enabled: true, autoSignIn: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    emailAndPassword: {
+      enabled: true,
+      autoSignIn: true,
+      minPasswordLength: PASSWORD_MIN_LENGTH,
+      maxPasswordLength: 128,
+    },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     // Login is rate-limited by Fastify on our routes; better-auth's limiter only guards its own handler.
     rateLimit: { enabled: false },
