@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       landingPort: 3001,
       publicUrl: 'http://127.0.0.1:3000',
       trustProxy: false,
+      signup: 'invite-only',
       loginRateLimit: 10,
       secretRotationWindowHours: 24,
       allowedDestinationOrigins: ['http://127.0.0.1:3001', 'http://localhost:3001'],
@@ -83,6 +84,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '::1' }).publicUrl).toBe('http://[::1]:3000');
     expect(loadConfig({ PUBLIC_URL: 'https://sync.example.com' }).publicUrl).toBe('https://sync.example.com');
     expect(() => loadConfig({ PUBLIC_URL: 'http://exa mple' })).toThrow(/PUBLIC_URL: is not a valid URL/);
+  });
+
+  it('lets anyone sign up only with SIGNUP=open; other values are refused', () => {
+    expect(loadConfig({ SIGNUP: 'open' }).signup).toBe('open');
+    expect(loadConfig({ SIGNUP: 'invite-only' }).signup).toBe('invite-only');
+    expect(() => loadConfig({ SIGNUP: 'closed' })).toThrow(/SIGNUP/);
   });
 
   it('reads the secret rotation window in whole hours, 0 allowed', () => {

@@ -23,6 +23,11 @@ const EnvSchema = Type.Object({
    * (any: only when nothing but the proxy can reach DataSync), or the proxies' comma-separated IPs/CIDRs.
    */
   TRUST_PROXY: Type.Optional(Type.String()),
+  /**
+   * Who may sign up: `invite-only` (default) lets only the first user (who creates the first organization) and
+   * holders of an invitation in; `open` lets anyone create an organization (a hosted multi-tenant install).
+   */
+  SIGNUP: Type.Union([Type.Literal('open'), Type.Literal('invite-only')], { default: 'invite-only' }),
   /** Login and sign-up attempts allowed per client IP per minute. */
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   /** How long a site's previous signing secret keeps signing after a rotation; 0 = not at all. */
@@ -55,6 +60,8 @@ export interface Config {
   publicUrl: string;
   /** Fastify's `trustProxy`: false, true, or the addresses/CIDRs of trusted proxies. */
   trustProxy: TrustProxy;
+  /** Who may sign up without an invitation: anyone (`open`), or only the first user (`invite-only`). */
+  signup: Env['SIGNUP'];
   loginRateLimit: number;
   secretRotationWindowHours: number;
   /** Exact origins (`http://127.0.0.1:3001`) exempt from the private-address check on site destinations. */
@@ -168,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     landingPort: e.LANDING_PORT,
     publicUrl: e.PUBLIC_URL ?? `http://${browsableHost(e.HOST)}:${e.PORT}`,
     trustProxy: trustProxy as TrustProxy,
+    signup: e.SIGNUP,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
