@@ -43,6 +43,8 @@ export async function startBenchApp(
       NODE_ENV: 'production',
       PUBLIC_URL: 'http://datasync.bench',
       LOGIN_RATE_LIMIT: '1000',
+      // The figures seed several organizations in one database, each by its own sign-up.
+      SIGNUP: 'open',
       ...(bench.url ? { DATABASE_URL: bench.url, SECRET_KEY: secretKey } : {}),
       ...(process.env.SYNC_THREAD ? { SYNC_THREAD: process.env.SYNC_THREAD } : {}),
       ...(process.env.HEAP_GROWING_PERCENT ? { HEAP_GROWING_PERCENT: process.env.HEAP_GROWING_PERCENT } : {}),

@@ -46,6 +46,8 @@ function startCli(name: string, args: string[], env: Record<string, string> = {}
       SECRET_KEY,
       LOG_LEVEL: 'info',
       ALLOWED_DESTINATION_ORIGINS: receiver.origin,
+      // The database already has the in-process app's organizations when `serve` signs up another.
+      SIGNUP: 'open',
       ...env,
     },
   });

@@ -16,11 +16,36 @@ export const SignupBodySchema = Type.Object(
     email: Email,
     password: Password,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    organization_name: Type.String({ minLength: 1, maxLength: 200 }),
+    organization_name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Creates this organization, with you as owner.',
+      }),
+    ),
+    invitation_token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Joins the organization that invited this email, with the invited role.',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of organization_name and invitation_token.',
+  },
 );
 export type SignupBody = Static<typeof SignupBodySchema>;
+
+/** `open`: anyone may sign up and create an organization; `invite-only`: only the first user, or with an invitation. */
+export const SignupModeSchema = Type.Object({
+  mode: Type.Union([Type.Literal('open'), Type.Literal('invite-only')]),
+  first_user: Type.Boolean({
+    description: 'No account exists yet: the next sign-up creates the first organization.',
+  }),
+});
+export type SignupMode = Static<typeof SignupModeSchema>;
 
 export const LoginBodySchema = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) },

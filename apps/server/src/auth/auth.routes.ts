@@ -1,14 +1,19 @@
-import { LoginBodySchema, MeSchema, SessionInfoSchema, SignupBodySchema, type Me } from '@datasync/contracts';
+import {
+  LoginBodySchema,
+  MeSchema,
+  SessionInfoSchema,
+  SignupBodySchema,
+  SignupModeSchema,
+} from '@datasync/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
 import { toFetchHeaders } from '../http/fetch-headers.js';
 import { listUserMemberships } from '../organizations/memberships.repo.js';
-import { createOrganizationForOwner, deleteUser } from '../organizations/organizations.service.js';
 import { fromAuthError } from './auth-errors.js';
 import { createLoginThrottle, tooEarly } from './login-throttle.js';
 import { describeCaller } from './me.service.js';
-import { assertPasswordAllowed } from './password-policy.js';
+import { getSignupMode, signUp } from './signup.service.js';
 
 /** better-auth's Set-Cookie headers, passed through to our reply. */
 function forwardCookies(reply: FastifyReply, headers: Headers): void {
@@ -32,34 +37,28 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       schema: { tags: ['auth'], body: SignupBodySchema, response: { 201: MeSchema } },
     },
     async (request, reply) => {
-      const { email, password, organization_name } = request.body;
-      assertPasswordAllowed(password);
-      const name = request.body.name ?? email.split('@')[0]!;
-      const { headers, response } = await auth.api
-        .signUpEmail({
-          body: { email, password, name },
-          headers: toFetchHeaders(request.headers),
-          returnHeaders: true,
-        })
-        .catch(fromAuthError);
-      const user = response.user;
-      let organization;
-      try {
-        organization = await createOrganizationForOwner(db, { userId: user.id, name: organization_name });
-      } catch (error) {
-        await deleteUser(db, user.id);
-        throw error;
-      }
+      const { me, headers } = await signUp(
+        { db, auth, config },
+        request.body,
+        toFetchHeaders(request.headers),
+      );
       forwardCookies(reply, headers);
-      const me: Me = {
-        user: { id: user.id, email: user.email, name: user.name },
-        organization,
-        role: 'owner',
-        auth: 'session',
-        organizations: [{ id: organization.id, name: organization.name, role: 'owner' }],
-      };
       return reply.status(201).send(me);
     },
+  );
+
+  app.get(
+    '/api/v1/auth/signup-mode',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        description:
+          'Who may sign up here, for the sign-up page to show the right form before anyone signs in.',
+        response: { 200: SignupModeSchema },
+      },
+    },
+    () => getSignupMode({ db, config }),
   );
 
   app.post(

@@ -4,7 +4,11 @@ import { getOrganization } from '../organizations/organizations.service.js';
 import { listUserMemberships } from '../organizations/memberships.repo.js';
 import type { Principal, SessionUser } from './principal.js';
 
-export async function describeCaller(db: AppDb, principal: Principal, user: SessionUser | null): Promise<Me> {
+export async function describeCaller(
+  db: AppDb,
+  principal: Principal,
+  user: Pick<SessionUser, 'id' | 'email' | 'name'> | null,
+): Promise<Me> {
   const organization = await getOrganization(db, principal);
   const memberships = user ? await listUserMemberships(db, user.id) : [];
   return {

@@ -32,7 +32,7 @@ const signup = (payload: string, headers: Record<string, string> = {}) =>
 describe('bad input is a 4xx problem+json naming the field', () => {
   it('missing fields: every one is listed with its pointer', async () => {
     const body = expectProblem(await signup('{}'), 400, 'validation-error');
-    expect(body.errors?.map((e) => e.pointer).sort()).toEqual(['/email', '/organization_name', '/password']);
+    expect(body.errors?.map((e) => e.pointer).sort()).toEqual(['/email', '/password']);
     expect(body.errors?.every((e) => e.in === 'body' && e.message === 'is required')).toBe(true);
   });
 

@@ -83,20 +83,37 @@ export function cancelInvitation(db: AppDb, principal: Principal, id: string): P
   });
 }
 
-/** The signed-in user joins the organization the token invites them to, if the invitation was for their email. */
-export async function acceptInvitation(
+/** Why a token cannot be used by an email address: no pending invitation has it, or it invites another address. */
+export type InvitationRefusal = 'not-pending' | 'other-email';
+
+/** The pending, unexpired invitation `token` belongs to, if it was sent to `email`. */
+export async function findInvitationFor(
   db: AppDb,
-  user: SessionUser,
   token: string,
-): Promise<{ organization_id: string; role: Role }> {
+  email: string,
+): Promise<{ invitation: InvitationRow } | { refused: InvitationRefusal }> {
   const invitation = await findByTokenHash(db, hashToken(token));
   // One answer for unknown, used, revoked and expired tokens: a token is a secret, not something to probe.
   if (!invitation || invitation.status !== 'pending' || Date.parse(invitation.expiresAt) < Date.now()) {
-    throw notFound('pending invitation for this token');
+    return { refused: 'not-pending' };
   }
-  if (invitation.email.toLowerCase() !== user.email.toLowerCase()) {
-    throw forbidden('This invitation was sent to another email address.');
+  if (invitation.email.toLowerCase() !== email.toLowerCase()) return { refused: 'other-email' };
+  return { invitation };
+}
+
+/** The signed-in user joins the organization the token invites them to, if the invitation was for their email. */
+export async function acceptInvitation(
+  db: AppDb,
+  user: Pick<SessionUser, 'id' | 'email'>,
+  token: string,
+): Promise<{ organization_id: string; role: Role }> {
+  const found = await findInvitationFor(db, token, user.email);
+  if ('refused' in found) {
+    throw found.refused === 'other-email'
+      ? forbidden('This invitation was sent to another email address.')
+      : notFound('pending invitation for this token');
   }
+  const { invitation } = found;
   const orgId = invitation.organizationId;
   return withTenant(db, { orgId, userId: user.id }, async (tx) => {
     const members = await listMembers(tx);

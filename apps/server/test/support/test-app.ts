@@ -39,14 +39,22 @@ export interface TestAppOptions {
 
 const silentLog = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
 
-/** The real app on a fresh test database; `configOverrides` changes single settings (e.g. the login limit). */
+/**
+ * The real app on a fresh test database; `configOverrides` changes single settings (e.g. the login limit). Sign-up
+ * is open: most tests create several organizations, each by its own sign-up.
+ */
 export async function createTestApp(
   configOverrides: Partial<Config> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await openTestDatabase());
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'test', PUBLIC_URL: TEST_PUBLIC_URL, LOGIN_RATE_LIMIT: '1000' }),
+    ...loadConfig({
+      NODE_ENV: 'test',
+      PUBLIC_URL: TEST_PUBLIC_URL,
+      LOGIN_RATE_LIMIT: '1000',
+      SIGNUP: 'open',
+    }),
     ...configOverrides,
   };
   const keys = deriveKeys(options.secretKey ?? randomBytes(32).toString('base64url'));
