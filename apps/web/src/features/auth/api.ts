@@ -1,4 +1,11 @@
-import { can, type LoginBody, type Me, type Permission, type SignupBody } from '@datasync/contracts';
+import {
+  can,
+  type LoginBody,
+  type Me,
+  type Permission,
+  type SignupBody,
+  type SignupMode,
+} from '@datasync/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../../lib/api-client';
 import { activeOrganization, setActiveOrganization } from '../../lib/organization';
@@ -31,6 +38,15 @@ export function useMe() {
 export function useCan(permission: Permission): boolean {
   const me = useMe().data;
   return me ? can(me.role, permission) : false;
+}
+
+/** Whether sign-up here is open or by invitation, and whether nobody has signed up yet. */
+export function useSignupMode() {
+  return useQuery({
+    queryKey: ['signup-mode'],
+    queryFn: () => api<SignupMode>('GET', '/auth/signup-mode'),
+    staleTime: 0,
+  });
 }
 
 export function useSignup() {

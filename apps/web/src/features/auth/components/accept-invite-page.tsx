@@ -5,8 +5,8 @@ import { useAcceptInvitation } from '../api';
 import { AuthFrame } from './auth-form';
 
 /**
- * Where an invitation link leads. Signed out: sign up or log in first (the token comes along); signed in: accept,
- * and the UI switches to the organization that invited you.
+ * Where an invitation link leads. Signed out: sign up with the invitation (which joins at once) or log in first
+ * (the token comes along); signed in: accept, and the UI switches to the organization that invited you.
  */
 export default function AcceptInvitePage({ me }: { me: Me | null }) {
   const token = useSearchParam('token') ?? '';
@@ -25,10 +25,13 @@ export default function AcceptInvitePage({ me }: { me: Me | null }) {
         <ErrorState error={new Error('This invitation link has no token.')} />
       ) : !me ? (
         <div className="space-y-3 text-sm">
-          <p>You have been invited to an organization on DataSync. Sign up or log in to accept.</p>
+          <p>
+            You have been invited to an organization on DataSync. Sign up to join it, or log in to accept with
+            an account you already have.
+          </p>
           <div className="flex gap-2">
             <Link
-              to={`/signup?next=${encodeURIComponent(back)}`}
+              to={`/signup?invitation=${encodeURIComponent(token)}`}
               className="rounded-md bg-indigo-600 px-3 py-1.5 font-medium text-white"
             >
               Sign up
