@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../config.js';
 import { rowsOf } from '../../test/support/sql.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { signUp, uniqueEmail, type SignedInUser } from '../../test/support/users.js';
@@ -8,6 +9,16 @@ const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 const INVITE_ONLY_DETAIL =
   'Sign-up on this DataSync is by invitation only. Ask an admin of an organization for an invitation and sign up ' +
   'with its token, or ask the operator to set SIGNUP=open.';
+
+/** A fresh install with sign-up mode `signup`, for the tests of one describe block, in order. */
+function freshInstall(signup: Config['signup']): { t: TestApp } {
+  const install = {} as { t: TestApp };
+  beforeAll(async () => {
+    install.t = await createTestApp({ signup });
+  });
+  afterAll(() => install.t?.close());
+  return install;
+}
 
 const signupRequest = (t: TestApp, payload: Record<string, unknown>) =>
   t.app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { password: PASSWORD, ...payload } });
@@ -34,29 +45,26 @@ async function invite(t: TestApp, owner: SignedInUser, email: string, role: stri
   return response.json().token;
 }
 
-const tokenRefused = {
+/** The 400 problem of a sign-up body that breaks one rule, naming `pointer`. */
+const invalidBody = (pointer: string, message: string) => ({
   type: 'urn:datasync:problem:validation-error',
   title: 'Bad Request',
   status: 400,
   detail: 'The request body is invalid.',
-  errors: [
-    {
-      in: 'body',
-      pointer: '/invitation_token',
-      message: 'is not a pending invitation (unknown, already used, revoked or expired)',
-    },
-  ],
-};
+  errors: [{ in: 'body', pointer, message }],
+});
+
+const tokenRefused = invalidBody(
+  '/invitation_token',
+  'is not a pending invitation (unknown, already used, revoked or expired)',
+);
 
 describe('SIGNUP=invite-only', () => {
-  let t: TestApp;
   let owner: SignedInUser;
-  beforeAll(async () => {
-    t = await createTestApp({ signup: 'invite-only' });
-  });
-  afterAll(() => t?.close());
+  const install = freshInstall('invite-only');
 
   it('lets the first sign-up of an empty install create the first organization and its owner', async () => {
+    const { t } = install;
     expect(await signupMode(t)).toEqual({ mode: 'invite-only', first_user: true });
     owner = await signUp(t.app, { organization: 'First Org' });
     expect(owner.me).toMatchObject({ organization: { name: 'First Org' }, role: 'owner' });
@@ -64,6 +72,7 @@ describe('SIGNUP=invite-only', () => {
   });
 
   it('refuses any later sign-up without an invitation with a 403 saying how to get access, leaving no user', async () => {
+    const { t } = install;
     const email = uniqueEmail('uninvited');
     const response = await signupRequest(t, { email, organization_name: 'Second Org' });
     expect(response.statusCode).toBe(403);
@@ -79,6 +88,7 @@ describe('SIGNUP=invite-only', () => {
   });
 
   it('with an invitation token, creates the account in the inviting organization with the invited role only', async () => {
+    const { t } = install;
     const email = uniqueEmail('invited');
     const token = await invite(t, owner, email, 'editor');
     const response = await signupRequest(t, {
@@ -119,6 +129,7 @@ describe('SIGNUP=invite-only', () => {
   });
 
   it('refuses a used, an unknown, a revoked and an expired token naming /invitation_token, leaving no user', async () => {
+    const { t } = install;
     const used = uniqueEmail('used');
     const usedToken = await invite(t, owner, used, 'viewer');
     expect((await signupRequest(t, { email: used, invitation_token: usedToken })).statusCode).toBe(201);
@@ -156,6 +167,7 @@ describe('SIGNUP=invite-only', () => {
   });
 
   it('refuses an invitation presented with another email naming /email, and the invitation stays usable', async () => {
+    const { t } = install;
     const invited = uniqueEmail('addressee');
     const token = await invite(t, owner, invited, 'viewer');
     const thief = uniqueEmail('thief');
@@ -170,13 +182,10 @@ describe('SIGNUP=invite-only', () => {
 });
 
 describe('two first sign-ups at once on an empty invite-only install', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ signup: 'invite-only' });
-  });
-  afterAll(() => t?.close());
+  const install = freshInstall('invite-only');
 
   it('create one organization: one is answered 201, the other 403, and only the winner has an account', async () => {
+    const { t } = install;
     const emails = [uniqueEmail('racer'), uniqueEmail('racer')];
     const responses = await Promise.all(
       emails.map((email, i) => signupRequest(t, { email, organization_name: `Racer ${i}` })),
@@ -190,13 +199,10 @@ describe('two first sign-ups at once on an empty invite-only install', () => {
 });
 
 describe('SIGNUP=open', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ signup: 'open' });
-  });
-  afterAll(() => t?.close());
+  const install = freshInstall('open');
 
   it('lets anyone create an organization, and invitation tokens still join', async () => {
+    const { t } = install;
     expect(await signupMode(t)).toEqual({ mode: 'open', first_user: true });
     const owners = [];
     for (const name of ['Open A', 'Open B', 'Open C'])
@@ -229,21 +235,12 @@ describe('SIGNUP=open', () => {
   });
 
   it('a body needs exactly one of organization_name and invitation_token (400 naming the field)', async () => {
+    const { t } = install;
     const neither = await signupRequest(t, { email: uniqueEmail() });
     expect(neither.statusCode).toBe(400);
-    expect(neither.json()).toEqual({
-      type: 'urn:datasync:problem:validation-error',
-      title: 'Bad Request',
-      status: 400,
-      detail: 'The request body is invalid.',
-      errors: [
-        {
-          in: 'body',
-          pointer: '/organization_name',
-          message: 'is required unless invitation_token is given',
-        },
-      ],
-    });
+    expect(neither.json()).toEqual(
+      invalidBody('/organization_name', 'is required unless invitation_token is given'),
+    );
     const email = uniqueEmail();
     const both = await signupRequest(t, { email, organization_name: 'X', invitation_token: 'dsi_x' });
     expect(both.statusCode).toBe(400);
@@ -255,17 +252,14 @@ describe('SIGNUP=open', () => {
 });
 
 describe('password rules on sign-up', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp({ signup: 'open' });
-  });
-  afterAll(() => t?.close());
+  const install = freshInstall('open');
 
   it.each([
     ['too short', 'nine char', 'must be at least 10 characters'],
     ['common', 'password123', 'is too common'],
     ['common in other letter case', 'BASKETBALL', 'is too common'],
   ])('refuses a %s password with 400 on /password, and creates nothing', async (_, password, message) => {
+    const { t } = install;
     const email = uniqueEmail();
     const response = await signupRequest(t, { email, password, organization_name: 'Weak' });
     expect(response.statusCode).toBe(400);
@@ -280,6 +274,7 @@ describe('password rules on sign-up', () => {
   });
 
   it('accepts ten characters that are not a common password', async () => {
+    const { t } = install;
     expect(
       (await signupRequest(t, { email: uniqueEmail(), password: 'ten chars!', organization_name: 'Ok' }))
         .statusCode,
