@@ -49,6 +49,7 @@ export async function signUp(
         role: joined.role,
         userId: user.id,
         apiKeyId: null,
+        actingFor: user.id,
       };
       return { me: await describeCaller(db, principal, user), headers };
     }
