@@ -18,3 +18,36 @@ export function unstorableTextReason(text: string): string | null {
   if (text.includes('\u0000')) return 'must not contain the character U+0000';
   return LONE_SURROGATE.test(text) ? 'must not contain an unpaired surrogate' : null;
 }
+
+/**
+ * The JSON Pointer of the first array or object found nested `maxDepth` levels below `value` (the root is level
+ * 0), or null when nothing nests that deep. Iterative, and the pointer is built only when one is found, so it is
+ * safe and linear on input that would overflow the stack of anything recursive.
+ */
+export function pointerPastDepth(value: unknown, maxDepth: number): string | null {
+  interface Frame {
+    node: unknown;
+    depth: number;
+    key: string;
+    parent: Frame | null;
+  }
+  const pending: Frame[] = [{ node: value, depth: 0, key: '', parent: null }];
+  while (pending.length > 0) {
+    const frame = pending.pop()!;
+    if (typeof frame.node !== 'object' || frame.node === null) continue;
+    if (frame.depth >= maxDepth) {
+      const segments: string[] = [];
+      for (let at: Frame | null = frame; at?.parent; at = at.parent) segments.push(escapePointer(at.key));
+      return segments
+        .reverse()
+        .map((segment) => `/${segment}`)
+        .join('');
+    }
+    const entries = Object.entries(frame.node);
+    for (let i = entries.length - 1; i >= 0; i -= 1) {
+      const [key, node] = entries[i]!;
+      pending.push({ node, depth: frame.depth + 1, key, parent: frame });
+    }
+  }
+  return null;
+}
