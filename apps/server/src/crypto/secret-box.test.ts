@@ -25,4 +25,17 @@ describe('secret box', () => {
     expect(() => decryptSecret(key, parts.join('.'))).toThrow();
     expect(() => decryptSecret(randomBytes(32), sealed)).toThrow();
   });
+
+  it('refuses a sealed value whose tag is not 16 bytes, even a prefix of the right tag', () => {
+    const sealed = encryptSecret(key, 'whsec_x');
+    const parts = sealed.split('.');
+    const tag = Buffer.from(parts[2]!, 'base64url');
+    expect(tag.length).toBe(16);
+    for (const length of [4, 8, 12, 15]) {
+      parts[2] = tag.subarray(0, length).toString('base64url');
+      expect(() => decryptSecret(key, parts.join('.'))).toThrow('Unrecognised secret format.');
+    }
+    parts[2] = Buffer.concat([tag, Buffer.from([0])]).toString('base64url');
+    expect(() => decryptSecret(key, parts.join('.'))).toThrow('Unrecognised secret format.');
+  });
 });
