@@ -97,38 +97,47 @@ describe('checkDestinationUrl', () => {
     expect(await check('https://[2606:4700:4700::1111]/hook')).toBeNull();
   });
 
+  const remedy = (origin: string) =>
+    `; to send to it on purpose, add its origin ${origin} to ALLOWED_DESTINATION_ORIGINS`;
+
   it.each([
-    'http://10.0.0.5/hook',
-    'http://169.254.169.254/latest/meta-data/',
-    'http://127.0.0.1:3000/',
-    'http://127.1/', // short form of 127.0.0.1
-    'http://0x7f.0.0.1/', // hex form
-    'http://2130706433/', // integer form
-    'http://0.0.0.0:22/',
-    'http://100.64.1.1/',
-    'http://172.20.0.1/',
-    'http://192.168.0.10/',
-    'http://224.0.0.1/',
-    'http://[::1]/',
-    'http://[::]/',
-    'http://[fd00::1]/',
-    'http://[fe80::1]/',
-    'http://[::ffff:127.0.0.1]/',
-    'http://[::ffff:a9fe:a9fe]/',
-    'http://[::ffff:10.0.0.1]/',
-  ])('refuses the non-public address in %s', async (url) => {
-    expect(await check(url)).toMatch(/private, loopback, link-local or reserved/);
+    ['http://10.0.0.5/hook', 'a private address (10.0.0.5)', 'http://10.0.0.5'],
+    [
+      'http://169.254.169.254/latest/meta-data/',
+      'a link-local address (169.254.169.254)',
+      'http://169.254.169.254',
+    ],
+    ['http://127.0.0.1:4000/', 'a loopback address (127.0.0.1)', 'http://127.0.0.1:4000'],
+    ['http://127.1/', 'a loopback address (127.0.0.1)', 'http://127.0.0.1'], // short form of 127.0.0.1
+    ['http://0x7f.0.0.1/', 'a loopback address (127.0.0.1)', 'http://127.0.0.1'], // hex form
+    ['http://2130706433/', 'a loopback address (127.0.0.1)', 'http://127.0.0.1'], // integer form
+    ['http://0.0.0.0:22/', 'a reserved address (0.0.0.0)', 'http://0.0.0.0:22'],
+    ['http://100.64.1.1/', 'a private address (100.64.1.1)', 'http://100.64.1.1'],
+    ['http://172.20.0.1/', 'a private address (172.20.0.1)', 'http://172.20.0.1'],
+    ['http://192.168.0.10/', 'a private address (192.168.0.10)', 'http://192.168.0.10'],
+    ['http://224.0.0.1/', 'a reserved address (224.0.0.1)', 'http://224.0.0.1'],
+    ['http://[::1]/', 'a loopback address (::1)', 'http://[::1]'],
+    ['http://[::]/', 'a reserved address (::)', 'http://[::]'],
+    ['http://[fd00::1]/', 'a private address (fd00::1)', 'http://[fd00::1]'],
+    ['http://[fe80::1]/', 'a link-local address (fe80::1)', 'http://[fe80::1]'],
+    ['http://[::ffff:127.0.0.1]/', 'a loopback address (::ffff:7f00:1)', 'http://[::ffff:7f00:1]'],
+    ['http://[::ffff:a9fe:a9fe]/', 'a link-local address (::ffff:a9fe:a9fe)', 'http://[::ffff:a9fe:a9fe]'],
+    ['http://[::ffff:10.0.0.1]/', 'a private address (::ffff:a00:1)', 'http://[::ffff:a00:1]'],
+  ])('refuses the non-public address in %s, naming its kind and the allowlist', async (url, kind, origin) => {
+    expect(await check(url)).toBe(`is ${kind}${remedy(origin)}`);
   });
 
   it('refuses localhost and *.localhost without asking DNS', async () => {
     const lookup: Lookup = async () => [{ address: '93.184.215.14', family: 4 }];
-    for (const url of [
-      'http://localhost/',
-      'http://LOCALHOST:8080/x',
-      'http://localhost./',
-      'http://app.localhost/',
+    for (const [url, host, origin] of [
+      ['http://localhost/', 'localhost', 'http://localhost'],
+      ['http://LOCALHOST:8080/x', 'localhost', 'http://localhost:8080'],
+      ['http://localhost./', 'localhost', 'http://localhost.'],
+      ['http://app.localhost/', 'app.localhost', 'http://app.localhost'],
     ]) {
-      expect(await checkDestinationUrl(url, { allowedOrigins: [], lookup }), url).toMatch(/localhost/);
+      expect(await checkDestinationUrl(url!, { allowedOrigins: [], lookup }), url).toBe(
+        `points to this machine (${host})${remedy(origin!)}`,
+      );
     }
   });
 
@@ -137,12 +146,18 @@ describe('checkDestinationUrl', () => {
   });
 
   it('refuses a name that resolves to a private address (DNS rebinding), even alongside a public one', async () => {
-    expect(await check('https://rebind.attacker.test/hook')).toMatch(/resolves to a private/);
-    expect(await check('https://loopback.attacker.test/hook')).toMatch(/resolves to a private/);
-    expect(await check('https://v6-loopback.attacker.test/hook')).toMatch(/resolves to a private/);
-    expect(await check('https://sneaky.attacker.test/hook')).toMatch(/resolves to a private/);
-    expect(await check('https://mapped.attacker.test/hook')).toMatch(/resolves to a private/);
-    expect(await check('https://ula.attacker.test/hook')).toMatch(/resolves to a private/);
+    for (const [host, kind] of [
+      ['rebind.attacker.test', 'a private address (10.0.0.1)'],
+      ['loopback.attacker.test', 'a loopback address (127.0.0.1)'],
+      ['v6-loopback.attacker.test', 'a loopback address (::1)'],
+      ['sneaky.attacker.test', 'a loopback address (127.0.0.1)'],
+      ['mapped.attacker.test', 'a link-local address (::ffff:169.254.169.254)'],
+      ['ula.attacker.test', 'a private address (fd12:3456::1)'],
+    ]) {
+      expect(await check(`https://${host}/hook`)).toBe(
+        `host ${host} resolves to ${kind}${remedy(`https://${host}`)}`,
+      );
+    }
   });
 
   it('refuses a name that does not resolve', async () => {

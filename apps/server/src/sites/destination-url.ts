@@ -95,6 +95,55 @@ export function isBlockedAddress(address: string): boolean {
   return ipv4 ? blockedIpv4.check(ipv4, 'ipv4') : blockedIpv6.check(unscoped, 'ipv6');
 }
 
+// Which kind of non-public address a refusal names, so an operator can tell a typo from a deliberate internal host.
+const KINDS: [string, [string, number, 'ipv4' | 'ipv6'][]][] = [
+  [
+    'loopback',
+    [
+      ['127.0.0.0', 8, 'ipv4'],
+      ['::1', 128, 'ipv6'],
+    ],
+  ],
+  [
+    'private',
+    [
+      ['10.0.0.0', 8, 'ipv4'],
+      ['172.16.0.0', 12, 'ipv4'],
+      ['192.168.0.0', 16, 'ipv4'],
+      ['100.64.0.0', 10, 'ipv4'],
+      ['fc00::', 7, 'ipv6'],
+    ],
+  ],
+  [
+    'link-local',
+    [
+      ['169.254.0.0', 16, 'ipv4'],
+      ['fe80::', 10, 'ipv6'],
+    ],
+  ],
+];
+const kindLists = KINDS.map(([kind, networks]) => {
+  const list = new BlockList();
+  for (const [network, prefix, family] of networks) list.addSubnet(network, prefix, family);
+  return [kind, list] as const;
+});
+
+/** `a loopback address (127.0.0.1)`: the kind of a blocked address (loopback, private, link-local, reserved). */
+export function describeBlockedAddress(address: string): string {
+  const unscoped = address.replace(/%.*$/, '');
+  const family = isIP(unscoped);
+  const ipv4 = family === 4 ? unscoped : family === 6 ? mappedIpv4(unscoped) : null;
+  const kind = family
+    ? kindLists.find(([, list]) => (ipv4 ? list.check(ipv4, 'ipv4') : list.check(unscoped, 'ipv6')))?.[0]
+    : undefined;
+  return `a ${kind ?? 'reserved'} address (${address})`;
+}
+
+/** A refusal of `origin` with the way to allow it on purpose: the allowlist bypasses every address check. */
+export function refusalWithRemedy(reason: string, origin: string): string {
+  return `${reason}; to send to it on purpose, add its origin ${origin} to ALLOWED_DESTINATION_ORIGINS`;
+}
+
 /** Why a URL is not an acceptable http(s) URL, or null: the check `public_url` needs. */
 export function checkHttpUrl(url: string): string | null {
   if (url.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
@@ -136,12 +185,12 @@ export async function checkDestinationUrl(
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   if (isIP(host)) {
     return isBlockedAddress(host)
-      ? 'must not point to a private, loopback, link-local or reserved address'
+      ? refusalWithRemedy(`is ${describeBlockedAddress(host)}`, parsed.origin)
       : null;
   }
   // RFC 6761: localhost names are this machine, whatever a resolver says.
   if (host === 'localhost' || host.endsWith('.localhost'))
-    return 'must not point to this machine (localhost)';
+    return refusalWithRemedy(`points to this machine (${host})`, parsed.origin);
 
   let addresses: ResolvedAddress[];
   try {
@@ -150,8 +199,12 @@ export async function checkDestinationUrl(
     return `host ${host} does not resolve`;
   }
   if (addresses.length === 0) return `host ${host} does not resolve`;
-  if (addresses.some(({ address }) => isBlockedAddress(address))) {
-    return `host ${host} resolves to a private, loopback, link-local or reserved address`;
+  const blocked = addresses.find(({ address }) => isBlockedAddress(address));
+  if (blocked) {
+    return refusalWithRemedy(
+      `host ${host} resolves to ${describeBlockedAddress(blocked.address)}`,
+      parsed.origin,
+    );
   }
   return null;
 }

@@ -442,6 +442,24 @@ describe('sites: validation', () => {
     expect((await request(viewer, 'GET', `/sites/${site.id}`)).json().destination_url).toBe(DESTINATION);
   });
 
+  it('says why a loopback destination is refused and how to allow it on purpose', async () => {
+    const response = await request(admin, 'POST', '/sites', {
+      name: 'x',
+      slug: 'loopback',
+      destination_url: 'http://127.0.0.1:4000/hook',
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors).toEqual([
+      {
+        in: 'body',
+        pointer: '/destination_url',
+        message:
+          'is a loopback address (127.0.0.1); to send to it on purpose, add its origin http://127.0.0.1:4000 ' +
+          'to ALLOWED_DESTINATION_ORIGINS',
+      },
+    ]);
+  });
+
   it('refuses a public_url that is not http(s) (422 /public_url), reporting both URLs at once', async () => {
     const response = await request(admin, 'POST', '/sites', {
       name: 'x',

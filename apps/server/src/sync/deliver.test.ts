@@ -426,12 +426,22 @@ describe('deliver: bounded reads and concurrency', () => {
 
 describe('deliver: SSRF guard at delivery time', () => {
   it.each([
-    ['a private address', 'internal.test', ['10.0.0.1']],
-    ['the cloud metadata address', 'metadata.test', ['169.254.169.254']],
-    ['loopback', 'loopback.test', ['127.0.0.1']],
-    ['IPv6 loopback', 'v6.test', ['::1']],
-    ['a mix of public and private addresses', 'mixed.test', ['93.184.215.14', '10.0.0.1']],
-  ])('refuses a host that resolves to %s, sending nothing', async (_what, host, addresses) => {
+    ['a private address', 'internal.test', ['10.0.0.1'], 'a private address (10.0.0.1)'],
+    [
+      'the cloud metadata address',
+      'metadata.test',
+      ['169.254.169.254'],
+      'a link-local address (169.254.169.254)',
+    ],
+    ['loopback', 'loopback.test', ['127.0.0.1'], 'a loopback address (127.0.0.1)'],
+    ['IPv6 loopback', 'v6.test', ['::1'], 'a loopback address (::1)'],
+    [
+      'a mix of public and private addresses',
+      'mixed.test',
+      ['93.184.215.14', '10.0.0.1'],
+      'a private address (10.0.0.1)',
+    ],
+  ])('refuses a host that resolves to %s, sending nothing', async (_what, host, addresses, kind) => {
     const site = await receiver();
     const network = loopbackNetwork();
     const lookup = fakeDns({ [host]: addresses });
@@ -441,22 +451,32 @@ describe('deliver: SSRF guard at delivery time', () => {
     );
 
     expect(outcome).toMatchObject({ kind: 'blocked', status: null, attempts: 1, retryAfterMs: null });
-    expect(outcome.error).toMatch(/private, loopback, link-local or reserved address/);
+    expect(outcome.error).toBe(
+      `${host} resolves to ${kind}; to send to it on purpose, add its origin http://${host}:${site.port} ` +
+        'to ALLOWED_DESTINATION_ORIGINS',
+    );
     expect(network.intended).toEqual([]);
     expect(site.requests).toHaveLength(0);
   });
 
-  it.each(['10.0.0.1', '169.254.169.254', '[::1]', '[::ffff:127.0.0.1]'])(
-    'refuses the IP literal %s',
-    async (ip) => {
-      const network = loopbackNetwork();
-      const outcome = await client({ socketConnector: network.socketConnector }).deliver(
-        signed(`http://${ip}:8080/hook`),
-      );
-      expect(outcome.kind).toBe('blocked');
-      expect(network.intended).toEqual([]);
-    },
-  );
+  it.each([
+    ['10.0.0.1', '10.0.0.1', 'private'],
+    ['169.254.169.254', '169.254.169.254', 'link-local'],
+    ['[::1]', '::1', 'loopback'],
+    ['[::ffff:127.0.0.1]', '::ffff:7f00:1', 'loopback'], // as URL normalizes it
+  ])('refuses the IP literal %s', async (ip, address, kind) => {
+    const network = loopbackNetwork();
+    const outcome = await client({ socketConnector: network.socketConnector }).deliver(
+      signed(`http://${ip}:8080/hook`),
+    );
+    expect(outcome.kind).toBe('blocked');
+    const origin = `http://${address.includes(':') ? `[${address}]` : address}:8080`;
+    expect(outcome.error).toBe(
+      `${address} is a ${kind} address (${address}); to send to it on purpose, add its origin ${origin} ` +
+        'to ALLOWED_DESTINATION_ORIGINS',
+    );
+    expect(network.intended).toEqual([]);
+  });
 
   it('lets 127.0.0.1 through only when its exact origin is allowed', async () => {
     const site = await receiver();
@@ -475,7 +495,12 @@ describe('deliver: SSRF guard at delivery time', () => {
     const site = await receiver();
     const lookup = fakeDns({ localhost: ['93.184.215.14'] });
     const outcome = await client({ lookup }).deliver(signed(`http://localhost:${site.port}/hook`));
-    expect(outcome).toMatchObject({ kind: 'blocked', error: 'localhost is this machine' });
+    expect(outcome).toMatchObject({
+      kind: 'blocked',
+      error:
+        `localhost is this machine; to send to it on purpose, add its origin http://localhost:${site.port} ` +
+        'to ALLOWED_DESTINATION_ORIGINS',
+    });
     expect(lookup.calls).toEqual([]);
   });
 

@@ -5,7 +5,9 @@ import { Agent, buildConnector } from 'undici';
 import {
   checkHttpUrl,
   defaultLookup,
+  describeBlockedAddress,
   isBlockedAddress,
+  refusalWithRemedy,
   resolve as resolveHost,
   type Lookup,
   type ResolvedAddress,
@@ -150,7 +152,7 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
       direct(connectOptions, callback);
       return;
     }
-    checkedAddresses(hostname, lookup).then(
+    checkedAddresses(hostname, `${protocol}//${host}`, lookup).then(
       (addresses) => {
         if (addresses === 'ip-literal') {
           direct(connectOptions, callback); // net does no lookup for an IP: it connects to the checked address
@@ -174,24 +176,30 @@ export function createGuardedConnector(options: GuardedConnectorOptions): buildC
   };
 }
 
-async function checkedAddresses(hostname: string, lookup: Lookup): Promise<ResolvedAddress[] | 'ip-literal'> {
+async function checkedAddresses(
+  hostname: string,
+  origin: string,
+  lookup: Lookup,
+): Promise<ResolvedAddress[] | 'ip-literal'> {
   const host = hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   if (isIP(host)) {
     if (isBlockedAddress(host)) {
-      throw new BlockedDestinationError(`${host} is a private, loopback, link-local or reserved address`);
+      throw new BlockedDestinationError(
+        refusalWithRemedy(`${host} is ${describeBlockedAddress(host)}`, origin),
+      );
     }
     return 'ip-literal';
   }
   // RFC 6761: localhost names are this machine, whatever a resolver says (as in checkDestinationUrl).
   if (host === 'localhost' || host.endsWith('.localhost')) {
-    throw new BlockedDestinationError(`${host} is this machine`);
+    throw new BlockedDestinationError(refusalWithRemedy(`${host} is this machine`, origin));
   }
   const addresses = await resolveHost(host, lookup);
   if (addresses.length === 0) throw Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' });
   const blocked = addresses.find(({ address }) => isBlockedAddress(address));
   if (blocked) {
     throw new BlockedDestinationError(
-      `${host} resolves to ${blocked.address}, a private, loopback, link-local or reserved address`,
+      refusalWithRemedy(`${host} resolves to ${describeBlockedAddress(blocked.address)}`, origin),
     );
   }
   return addresses;
