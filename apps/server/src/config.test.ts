@@ -108,6 +108,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LIVE_HEARTBEAT_MS: '600000' })).toThrow(/LIVE_HEARTBEAT_MS/);
   });
 
+  it('limits request, header and keep-alive times (30 s, 10 s, 72 s by default; 100 ms to 10 min)', () => {
+    const defaults = loadConfig({});
+    expect([defaults.requestTimeoutMs, defaults.headersTimeoutMs, defaults.keepAliveTimeoutMs]).toEqual([
+      30_000, 10_000, 72_000,
+    ]);
+    const set = loadConfig({
+      REQUEST_TIMEOUT_MS: '5000',
+      HEADERS_TIMEOUT_MS: '2000',
+      KEEP_ALIVE_TIMEOUT_MS: '500',
+    });
+    expect([set.requestTimeoutMs, set.headersTimeoutMs, set.keepAliveTimeoutMs]).toEqual([5_000, 2_000, 500]);
+    for (const name of ['REQUEST_TIMEOUT_MS', 'HEADERS_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']) {
+      for (const bad of ['99', '600001', 'soon']) {
+        expect(() => loadConfig({ [name]: bad }), `${name}=${bad}`).toThrow(new RegExp(name));
+      }
+    }
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).headersTimeoutMs).toBe(5_000);
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '6000' })).toThrow(
+      'HEADERS_TIMEOUT_MS: must not be more than REQUEST_TIMEOUT_MS (headers are part of the request)',
+    );
+  });
+
   it("leaves the worker's concurrency to its default unless WORKER_CONCURRENCY sets it (1 to 10,000)", () => {
     expect(loadConfig({}).workerConcurrency).toBeUndefined();
     expect(loadConfig({ WORKER_CONCURRENCY: '64' }).workerConcurrency).toBe(64);

@@ -34,6 +34,19 @@ const EnvSchema = Type.Object({
   SECRET_ROTATION_WINDOW_HOURS: Type.Integer({ minimum: 0, default: 24 }),
   /** Comma-separated origins that site destinations may use despite the SSRF guard (default: the demo pages). */
   ALLOWED_DESTINATION_ORIGINS: Type.Optional(Type.String()),
+  /**
+   * Most time a client may take to send a whole request, headers and body; past it the server answers 408 and
+   * closes the connection, so a client sending less than its Content-Length cannot hold one. Responses (live event
+   * streams included) are not limited by it.
+   */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+  /** Most time a client may take to send a request's headers; at most REQUEST_TIMEOUT_MS (unset: 10 s or that). */
+  HEADERS_TIMEOUT_MS: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  /**
+   * How long an idle keep-alive connection stays open between requests. Longer than the 60 s idle timeout common
+   * in load balancers, so the balancer, not this server, closes the connections it reuses.
+   */
+  KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 72_000 }),
   /** How often an idle live event stream (SSE) sends a comment line, so proxies do not close it. */
   LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
   /** Deliveries a worker hands its HTTP client at once (which sends at most 64 at a time); unset: the default. */
@@ -66,6 +79,12 @@ export interface Config {
   secretRotationWindowHours: number;
   /** Exact origins (`http://127.0.0.1:3001`) exempt from the private-address check on site destinations. */
   allowedDestinationOrigins: string[];
+  /** Most time to receive a whole request (headers and body); see REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs: number;
+  /** Most time to receive a request's headers; at most requestTimeoutMs. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
   /** The heartbeat period of live event streams (GET …/events). */
   liveHeartbeatMs: number;
   /** Deliveries a worker hands its HTTP client at once; undefined: the worker's default. */
@@ -162,6 +181,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`ALLOWED_DESTINATION_ORIGINS: ${origins}`);
   const trustProxy = parseTrustProxy(candidate.TRUST_PROXY ?? 'false');
   if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
+  if (problems.length === 0 && (candidate.HEADERS_TIMEOUT_MS ?? 0) > candidate.REQUEST_TIMEOUT_MS!)
+    problems.push(
+      'HEADERS_TIMEOUT_MS: must not be more than REQUEST_TIMEOUT_MS (headers are part of the request)',
+    );
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const e = candidate as Env;
   return {
@@ -179,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     secretRotationWindowHours: e.SECRET_ROTATION_WINDOW_HOURS,
     allowedDestinationOrigins: typeof origins === 'string' ? [] : origins,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS ?? Math.min(10_000, e.REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     syncThread: e.SYNC_THREAD,

@@ -20,6 +20,7 @@ import { organizationRoutes } from '../organizations/organization.routes.js';
 import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
 import { syncJobRoutes } from '../sync/sync-jobs.routes.js';
+import { clientErrorHandler } from './client-error.js';
 import { registerOriginCheck } from './csrf.js';
 import { frameworkErrors, registerProblemHandlers } from './error-handler.js';
 import { registerJsonBodyParser } from './json-body.js';
@@ -46,6 +47,7 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     frameworkErrors,
+    ...connectionLimits(deps.config),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -75,6 +77,25 @@ export async function buildApp(
   registerLiveRoutes(app, deps);
   await app.register(demoRoutes, deps);
   return app;
+}
+
+/**
+ * How long a client may take to send a request and keep an idle connection (config.ts explains each). Node checks
+ * request and header deadlines every `connectionsCheckingInterval` (30 s by default, which would let a slow
+ * client keep a connection up to that much longer): a tenth of the shorter deadline, between 50 ms and 1 s.
+ */
+function connectionLimits(config: AppDeps['config']) {
+  const shortest = Math.min(config.requestTimeoutMs, config.headersTimeoutMs);
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(shortest / 10))),
+    },
+    clientErrorHandler,
+  };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
