@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
 import { apiClient } from '../../test/support/api.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { MAX_BODY_DEPTH } from '../http/json-body.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 
 let t: TestApp;
@@ -210,17 +211,27 @@ describe('content items: validation', () => {
 
   it('refuses absurdly nested data with a 4xx, never a crash', async () => {
     // Built as text: JSON.stringify itself overflows the stack on this.
-    const depth = 100_000;
-    const deep = `${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}`;
-    const payload = `{"title":"x","content_type_id":"${banner.id}","data":{"headline":"h","cta":${deep}}}`;
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/content-items',
-      headers: { ...editor.headers, 'content-type': 'application/json' },
-      payload,
-    });
-    expect(response.statusCode).toBe(422);
-    expect(response.json().errors).toEqual([
+    const post = (depth: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/content-items',
+        headers: { ...editor.headers, 'content-type': 'application/json' },
+        payload: `{"title":"x","content_type_id":"${banner.id}","data":{"headline":"h","cta":${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}}}`,
+      });
+    // Past what any body may nest: refused while the body is parsed.
+    const absurd = await post(100_000);
+    expect(absurd.statusCode).toBe(400);
+    expect(absurd.json().errors).toEqual([
+      {
+        in: 'body',
+        pointer: `/data/cta${'/a'.repeat(MAX_BODY_DEPTH - 2)}`,
+        message: `nests deeper than ${MAX_BODY_DEPTH} levels`,
+      },
+    ]);
+    // Within the body's limit but past item data's own.
+    const deep = await post(MAX_BODY_DEPTH - 3);
+    expect(deep.statusCode).toBe(422);
+    expect(deep.json().errors).toEqual([
       { in: 'body', pointer: `/data/cta${'/a'.repeat(63)}`, message: 'nests deeper than 64 levels' },
     ]);
     // Just within the limit, it is stored and read back whole, on either database.
