@@ -101,10 +101,9 @@ describe('the demo landing pages, end to end', () => {
     demo = await loadDemoData(t.app, t.database.db, owner.headers);
     const sites = await t.app.inject({ method: 'GET', url: '/api/v1/sites', headers: owner.headers });
     const bySlug = new Map<string, { destination_url: string; public_url: string | null }>(
-      (sites.json() as { slug: string; destination_url: string; public_url: string | null }[]).map((site) => [
-        site.slug,
-        site,
-      ]),
+      (sites.json().items as { slug: string; destination_url: string; public_url: string | null }[]).map(
+        (site) => [site.slug, site],
+      ),
     );
     for (const slug of SLUGS) {
       expect(bySlug.get(slug)).toMatchObject({

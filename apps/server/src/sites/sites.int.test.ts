@@ -117,7 +117,7 @@ describe('sites: signing secrets', () => {
     const list = await request(viewer, 'GET', '/sites');
     expect(list.statusCode).toBe(200);
     expect(list.body).not.toContain(secret);
-    expect(list.json().find((s: { id: string }) => s.id === site.id)).toEqual(withoutSecret);
+    expect(list.json().items.find((s: { id: string }) => s.id === site.id)).toEqual(withoutSecret);
 
     const row = await storedRow(site.id);
     expect(row.signingSecretEncrypted).not.toContain(secret);
@@ -227,13 +227,31 @@ describe('sites: with SECRET_ROTATION_WINDOW_HOURS=0', () => {
 });
 
 describe('sites: reading and changing', () => {
-  it('lists the organization’s sites ordered by name', async () => {
+  it('lists the organization’s sites newest first, a page at a time', async () => {
     await createSite(admin, { name: 'zz last', slug: 'zz-last' });
     await createSite(admin, { name: 'AA first', slug: 'aa-first' });
-    const names = (await request(editor, 'GET', '/sites')).json().map((s: { name: string }) => s.name);
-    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-    expect(names[0]).toBe('AA first');
-    expect(names.at(-1)).toBe('zz last');
+    await createSite(admin, { name: 'mm middle', slug: 'mm-middle' });
+    const all: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${cursor}` : '?limit=2';
+      const page = (await request(editor, 'GET', `/sites${query}`)).json();
+      sizes.push(page.items.length);
+      all.push(...page.items.map((s: { id: string }) => s.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    const rows = await rowsOf<{ id: string }>(
+      t.database.db,
+      `SELECT id::text AS id FROM sites WHERE organization_id = '${owner.me.organization.id}'
+       ORDER BY created_at DESC, id DESC`,
+    );
+    expect(all).toEqual(rows.map((row) => row.id));
+    const full = Math.floor(rows.length / 2);
+    expect(sizes).toEqual([...Array<number>(full).fill(2), ...(rows.length % 2 ? [1] : [])]);
+    const first = await createSite(admin, { name: 'Newest', slug: 'newest' });
+    const newest = (await request(editor, 'GET', '/sites?limit=1')).json();
+    expect(newest.items.map((s: { id: string }) => s.id)).toEqual([first.id]);
   });
 
   it('updates any subset of fields, clears public_url with null, and leaves the secret alone', async () => {
@@ -288,7 +306,7 @@ describe('sites: reading and changing', () => {
     expectProblem(await request(admin, 'PATCH', `/sites/${site.id}`, { name: 'x' }), 404, 'not-found');
     expectProblem(await request(admin, 'POST', `/sites/${site.id}/rotate-secret`), 404, 'not-found');
     const list = await request(viewer, 'GET', '/sites');
-    expect(list.json().map((s: { id: string }) => s.id)).not.toContain(site.id);
+    expect(list.json().items.map((s: { id: string }) => s.id)).not.toContain(site.id);
   });
 
   it('deletes a site with a history: its deliveries and snapshot go with it, its log lines stay without it', async () => {
@@ -563,7 +581,7 @@ describe('sites: roles and tenants', () => {
       expectProblem(response, 404, 'not-found');
       expect(response.body).not.toContain(site.name);
     }
-    expect((await request(stranger, 'GET', '/sites')).json()).toEqual([]);
+    expect((await request(stranger, 'GET', '/sites')).json()).toEqual({ items: [], next_cursor: null });
     const after = await request(admin, 'GET', `/sites/${site.id}`);
     expect(after.json()).toEqual(before);
     const row = await storedRow(site.id);

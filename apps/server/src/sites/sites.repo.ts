@@ -1,6 +1,7 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobLogs, sites } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
+import { cursorKeyOf, keyset } from '../http/pagination.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 
@@ -9,8 +10,18 @@ export type SiteChanges = Partial<
   Pick<SiteRow, 'name' | 'slug' | 'destinationUrl' | 'publicUrl' | 'enabled' | 'disabledReason'>
 >;
 
-export function listSites(tx: Tx): Promise<SiteRow[]> {
-  return tx.select().from(sites).orderBy(asc(sites.name), asc(sites.id));
+/** Newest first, `limit + 1` rows from `cursor` on (see toPage). */
+export function listSites(
+  tx: Tx,
+  page: { limit: number; cursor?: string },
+): Promise<(SiteRow & { cursorKey: string })[]> {
+  const { after, orderBy } = keyset(sites, page.cursor);
+  return tx
+    .select({ ...getTableColumns(sites), cursorKey: cursorKeyOf(sites.createdAt) })
+    .from(sites)
+    .where(after)
+    .orderBy(...orderBy)
+    .limit(page.limit + 1);
 }
 
 /** `forUpdate` locks the row until the transaction ends, so concurrent rotations queue instead of racing. */

@@ -1,12 +1,15 @@
 import {
   CreateSiteBodySchema,
+  PageQuerySchema,
+  PageSchema,
   SiteSchema,
   SiteWithSecretSchema,
   UpdateSiteBodySchema,
 } from '@datasync/contracts';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app-deps.js';
 import { IdParamsSchema } from '../http/common-schemas.js';
+import { DEFAULT_PAGE_SIZE } from '../http/pagination.js';
 import { createSite, deleteSite, getSite, getSites, rotateSiteSecret, updateSite } from './sites.service.js';
 
 export const siteRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
@@ -14,9 +17,13 @@ export const siteRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) 
     '/api/v1/sites',
     {
       config: { access: 'sites:read' },
-      schema: { tags: ['sites'], response: { 200: Type.Array(SiteSchema) } },
+      schema: { tags: ['sites'], querystring: PageQuerySchema, response: { 200: PageSchema(SiteSchema) } },
     },
-    (request) => getSites(deps, request.principal!),
+    (request) =>
+      getSites(deps, request.principal!, {
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: request.query.cursor,
+      }),
   );
 
   app.post(

@@ -1,10 +1,18 @@
-import type { CreateSiteBody, InvalidParam, Site, SiteWithSecret, UpdateSiteBody } from '@datasync/contracts';
+import type {
+  CreateSiteBody,
+  InvalidParam,
+  Page,
+  Site,
+  SiteWithSecret,
+  UpdateSiteBody,
+} from '@datasync/contracts';
 import type { AppDeps } from '../app-deps.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { scopeOf, type Principal } from '../auth/principal.js';
 import { decryptSecret, encryptSecret } from '../crypto/secret-box.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
+import { toPage } from '../http/pagination.js';
 import { conflict, notFound, unprocessable } from '../http/problem.js';
 import { checkDestinationUrl, checkHttpUrl, type Lookup } from './destination-url.js';
 import { generateSigningSecret, maskSigningSecret, previousSecretActive } from './site-secrets.js';
@@ -87,9 +95,13 @@ async function slugMustBeFree<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-export async function getSites(deps: SiteDeps, principal: Principal): Promise<Site[]> {
-  const rows = await withTenant(deps.db, scopeOf(principal), listSites);
-  return rows.map((row) => toSite(row, deps.keys.encryption));
+export async function getSites(
+  deps: SiteDeps,
+  principal: Principal,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Site>> {
+  const rows = await withTenant(deps.db, scopeOf(principal), (tx) => listSites(tx, page));
+  return toPage(rows, page.limit, (row) => toSite(row, deps.keys.encryption));
 }
 
 export async function getSite(deps: SiteDeps, principal: Principal, id: string): Promise<Site> {

@@ -1,4 +1,4 @@
-import type { InvalidParam, Problem } from '@datasync/contracts';
+import type { InvalidParam, Page, Problem } from '@datasync/contracts';
 import { activeOrganization } from './organization';
 
 /** An error answer from the API: its RFC 9457 problem, with the invalid fields' JSON pointers when there are any. */
@@ -73,3 +73,18 @@ export async function api<T>(
 }
 
 export const apiGet = <T>(path: string, query?: Query) => api<T>('GET', path, query ? { query } : {});
+
+/** Largest page the API serves (PageQuerySchema). */
+const MAX_PAGE_SIZE = 200;
+
+/** Every item of a paginated list, following `next_cursor` page by page (for views that show them all). */
+export async function apiGetAll<T>(path: string, query: Query = {}): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page: Page<T> = await apiGet<Page<T>>(path, { ...query, limit: MAX_PAGE_SIZE, cursor });
+    items.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return items;
+}

@@ -1,6 +1,6 @@
 import type { CreateSiteBody, Site, SitePreview, SiteWithSecret, UpdateSiteBody } from '@datasync/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, apiGet } from '../../lib/api-client';
+import { api, apiGet, apiGetAll } from '../../lib/api-client';
 
 export const siteKeys = {
   all: ['sites'] as const,
@@ -10,7 +10,11 @@ export const siteKeys = {
 export function useSites(options: { refetchInterval?: number | false } = {}) {
   return useQuery({
     queryKey: siteKeys.all,
-    queryFn: () => apiGet<Site[]>('/sites'),
+    // Every page, by name: the matrix and the dashboard need all sites, and people look for a site by its name.
+    queryFn: async () =>
+      (await apiGetAll<Site>('/sites')).sort(
+        (a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id),
+      ),
     refetchInterval: options.refetchInterval ?? false,
   });
 }
