@@ -22,12 +22,40 @@ function messageOf(error: AjvError): string {
   return error.message ?? 'is invalid';
 }
 
+/**
+ * A value outside a union of literals (TypeBox's enums: `status=bogus`) fails once per option (`const`) and once
+ * for the union (`anyOf`): one entry for the field, listing the values it accepts, says it better than four.
+ */
+function collapseEnums(errors: AjvError[]): InvalidParam[] {
+  const options = new Map<AjvError, AjvError[]>();
+  for (const union of errors.filter((error) => error.keyword === 'anyOf')) {
+    const failed = errors.filter(
+      (error) =>
+        error !== union &&
+        error.instancePath === union.instancePath &&
+        error.schemaPath.startsWith(`${union.schemaPath}/`),
+    );
+    if (failed.length > 0 && failed.every((error) => error.keyword === 'const')) options.set(union, failed);
+  }
+  const folded = new Set([...options.values()].flat());
+  return errors
+    .filter((error) => !folded.has(error))
+    .map((error) => {
+      const allowed = options.get(error)?.map((option) => JSON.stringify(option.params.allowedValue));
+      return {
+        in: 'body',
+        pointer: pointerOf(error),
+        message: allowed ? `must be one of ${allowed.join(', ')}` : messageOf(error),
+      };
+    });
+}
+
 export function validationProblem(part: RequestPart, errors: AjvError[]): Problem {
   return new HttpProblem(
     400,
     'validation-error',
     `The request ${part} is invalid.`,
-    errors.map((error) => ({ in: part, pointer: pointerOf(error), message: messageOf(error) })),
+    collapseEnums(errors).map((error) => ({ ...error, in: part })),
   ).toProblem();
 }
 

@@ -24,13 +24,24 @@ export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.cursorKey, position.id])).toString('base64url');
 }
 
+/** `cursorKeyOf`'s text: the cursor key goes into SQL as a timestamptz, so anything else would fail there (500). */
+const CURSOR_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a real instant: Date.parse takes `1` or February 30, which PostgreSQL refuses. */
+function isCursorKey(text: string): boolean {
+  const milliseconds = CURSOR_KEY.exec(text)?.[1];
+  if (!milliseconds) return false;
+  const time = Date.parse(`${milliseconds}Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString() === `${milliseconds}Z`;
+}
+
 export function decodeCursor(cursor: string): Position {
   try {
-    const [cursorKey, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof cursorKey === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(cursorKey))) {
-      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-        return { cursorKey, id };
-    }
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const [cursorKey, id] = Array.isArray(decoded) ? (decoded as unknown[]) : [];
+    if (typeof cursorKey === 'string' && typeof id === 'string' && isCursorKey(cursorKey) && UUID.test(id))
+      return { cursorKey, id };
   } catch {
     // falls through to the problem below
   }

@@ -23,7 +23,16 @@ import {
 } from './sync-jobs.service.js';
 
 const LogQuerySchema = Type.Object(
-  { after: Type.Optional(Type.Integer({ minimum: 0, description: 'only lines with a greater id' })) },
+  {
+    // Past the largest safe integer a number is no longer exact, and the id column (bigint) would refuse it.
+    after: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'only lines with a greater id',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
