@@ -9,6 +9,7 @@ export { createFileStore } from './stores/file-store.js';
 export type { FileStore } from './stores/file-store.js';
 export { createMemoryStore } from './stores/memory-store.js';
 export { writeFileAtomic } from './atomic-file.js';
+export { stateKeyFor } from './state-key.js';
 export { assertSigningSecret, verifySignature } from './verify-signature.js';
 export type { Verification } from './verify-signature.js';
 export type { FieldError } from './problem.js';

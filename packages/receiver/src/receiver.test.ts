@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createReceiver } from './receiver.js';
+import { stateKeyFor } from './state-key.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import {
   newSecret,
@@ -30,7 +32,7 @@ describe('receive: applying', () => {
       'applied',
       { status: 'applied', site_id: 'site-1', version: 1 },
     ]);
-    expect(await store.read('site-1')).toMatchObject({
+    expect(await store.read(await stateKeyFor(secret))).toMatchObject({
       version: 1,
       webhookId: request.headers['webhook-id'],
       event: { data: { items: [{ title: 'Summer Sale' }] } },
@@ -60,7 +62,7 @@ describe('receive: applying', () => {
       signedRequest(first.body, [secret], { id: first.headers['webhook-id'] }),
     );
     expect([late.status, late.outcome]).toEqual([200, 'already_applied']);
-    expect((await store.read('site-1'))!.version).toBe(2);
+    expect((await store.read(await stateKeyFor(secret)))!.version).toBe(2);
   });
 
   it('refuses an older or equal version under another id with 409; content never goes back', async () => {
@@ -74,27 +76,22 @@ describe('receive: applying', () => {
       expect(answer.headers['content-type']).toBe('application/problem+json');
       expect(json(answer)).toMatchObject({ type: 'urn:datasync:problem:stale-version', stored_version: 3 });
     }
-    const stored = await store.read('site-1');
+    const stored = await store.read(await stateKeyFor(secret));
     expect([stored!.version, stored!.event.data.items[0]!.data.headline]).toEqual([3, 'v3']);
   });
 
-  it('applies versions that skip numbers, and keeps sites apart', async () => {
+  it('applies versions that skip numbers', async () => {
     const { store, receiver } = setUp();
-    await receiver.receive(signedRequest(syncedEvent({ siteId: 'a', version: 1 }), [secret]));
-    expect(
-      (await receiver.receive(signedRequest(syncedEvent({ siteId: 'a', version: 7 }), [secret]))).status,
-    ).toBe(200);
-    expect(
-      (await receiver.receive(signedRequest(syncedEvent({ siteId: 'b', version: 1 }), [secret]))).status,
-    ).toBe(200);
-    expect([(await store.read('a'))!.version, (await store.read('b'))!.version]).toEqual([7, 1]);
+    await receiver.receive(signedRequest(syncedEvent({ version: 1 }), [secret]));
+    expect((await receiver.receive(signedRequest(syncedEvent({ version: 7 }), [secret]))).status).toBe(200);
+    expect((await store.read(await stateKeyFor(secret)))!.version).toBe(7);
   });
 
   it('forgets the oldest webhook ids beyond rememberWebhookIds', async () => {
     const { store, receiver } = setUp({ rememberWebhookIds: 2 });
     for (const version of [1, 2, 3])
       await receiver.receive(signedRequest(syncedEvent({ version }), [secret]));
-    expect((await store.read('site-1'))!.appliedWebhookIds).toHaveLength(2);
+    expect((await store.read(await stateKeyFor(secret)))!.appliedWebhookIds).toHaveLength(2);
   });
 });
 
@@ -106,7 +103,7 @@ describe('receive: concurrent deliveries for one site', () => {
       [3, 1, 2].map((version) => receiver.receive(signedRequest(syncedEvent({ version }), [secret]))),
     );
     expect(answers.map((answer) => answer.status)).toEqual([200, 409, 409]);
-    expect((await store.read('site-1'))!.version).toBe(3);
+    expect((await store.read(await stateKeyFor(secret)))!.version).toBe(3);
     expect(store.writes.map((record) => record.version)).toEqual([3]);
   });
 
@@ -134,11 +131,12 @@ describe('receive: concurrent deliveries for one site', () => {
 
   it('does not hold one site back while another is being written', async () => {
     const store = slowStore(50);
-    const receiver = createReceiver({ secrets: [secret], store });
+    const secrets = [newSecret(), newSecret(), newSecret(), newSecret()];
+    const receiver = createReceiver({ secrets, store });
     const started = performance.now();
     await Promise.all(
-      ['a', 'b', 'c', 'd'].map((siteId) =>
-        receiver.receive(signedRequest(syncedEvent({ siteId }), [secret])),
+      secrets.map((siteSecret, n) =>
+        receiver.receive(signedRequest(syncedEvent({ siteId: `site-${n}` }), [siteSecret])),
       ),
     );
     // Serialized across sites, 4 × (read + write) would take 400 ms.
@@ -163,7 +161,7 @@ describe('receive: refusals', () => {
       expect([answer.status, answer.headers['content-type']]).toEqual([401, 'application/problem+json']);
       expect(json(answer).type).toBe('urn:datasync:problem:invalid-signature');
     }
-    expect(await store.read('site-1')).toBeUndefined();
+    expect(await store.read(await stateKeyFor(secret))).toBeUndefined();
   });
 
   it('checks the signature before the body: unsigned garbage is 401, not 400', async () => {
@@ -205,7 +203,7 @@ describe('receive: refusals', () => {
       ).toEqual(pointers);
       expect(problem.errors.every((error) => error.in === 'body')).toBe(true);
     }
-    expect(await store.read('site-1')).toBeUndefined();
+    expect(await store.read(await stateKeyFor(secret))).toBeUndefined();
   });
 
   it('413 for a body over maxBodyBytes, before anything else', async () => {
@@ -253,5 +251,86 @@ describe('secrets', () => {
   it('answers 500 (not 401) when a secrets function yields an undecodable secret: a configuration fault', async () => {
     const { receiver } = setUp({ secrets: () => ['whsec_'] });
     expect((await receiver.receive(signedRequest(syncedEvent(), [secret]))).status).toBe(500);
+  });
+});
+
+describe('state, kept by the secret that verified a delivery', () => {
+  it('keeps sites with their own secrets apart, whatever site id a payload names', async () => {
+    const a = newSecret();
+    const b = newSecret();
+    const { store, receiver } = setUp({ secrets: [a, b] });
+    const fromB = signedRequest(syncedEvent({ siteId: 'site-b', version: 5, headline: 'B' }), [b]);
+    expect((await receiver.receive(fromB)).outcome).toBe('applied');
+
+    // Whoever holds A's secret writes B's site id, a newer version and B's next webhook id into a body.
+    const nextIdOfB = newWebhookId();
+    const forged = syncedEvent({ siteId: 'site-b', version: 6, headline: 'forged' });
+    expect((await receiver.receive(signedRequest(forged, [a], { id: nextIdOfB }))).outcome).toBe('applied');
+
+    const stateOfB = await store.read(await stateKeyFor(b));
+    expect([stateOfB!.version, stateOfB!.event.data.items[0]!.data.headline]).toEqual([5, 'B']);
+    expect((await store.read(await stateKeyFor(a)))!.event.data.items[0]!.data.headline).toBe('forged');
+    // B's own next delivery is neither "already applied" (the forged id) nor stale (the forged version).
+    const next = signedRequest(syncedEvent({ siteId: 'site-b', version: 6, headline: 'B6' }), [b], {
+      id: nextIdOfB,
+    });
+    expect((await receiver.receive(next)).outcome).toBe('applied');
+    expect((await store.read(await stateKeyFor(b)))!.event.data.items[0]!.data.headline).toBe('B6');
+  });
+
+  it('keeps one state through a rotation: signed with both secrets, it is kept under both', async () => {
+    const next = newSecret();
+    const store = createMemoryStore();
+    const rotating = createReceiver({ secrets: [secret, next], store });
+    const before = signedRequest(syncedEvent({ version: 1 }), [secret]);
+    expect((await rotating.receive(before)).outcome).toBe('applied');
+    const during = signedRequest(syncedEvent({ version: 2, headline: 'during' }), [next, secret]);
+    expect((await rotating.receive(during)).outcome).toBe('applied');
+    expect((await store.read(await stateKeyFor(next)))!.version).toBe(2);
+    expect((await store.read(await stateKeyFor(secret)))!.version).toBe(2);
+
+    // The previous secret is dropped: the new one alone still knows what was applied.
+    const rotated = createReceiver({ secrets: [next], store });
+    const replay = signedRequest(during.body, [next], { id: during.headers['webhook-id'] });
+    expect((await rotated.receive(replay)).outcome).toBe('already_applied');
+    expect((await rotated.receive(signedRequest(syncedEvent({ version: 1 }), [next]))).outcome).toBe('stale');
+    expect((await rotated.receive(signedRequest(syncedEvent({ version: 3 }), [next]))).outcome).toBe(
+      'applied',
+    );
+  });
+
+  it('reads state kept by site id (earlier versions of this package) when its secret has none yet', async () => {
+    const { store, receiver } = setUp();
+    const legacyId = newWebhookId();
+    const legacy = syncedEvent({ siteId: 'site-1', version: 4, headline: 'legacy' });
+    await store.write('site-1', {
+      siteId: 'site-1',
+      version: 4,
+      webhookId: legacyId,
+      appliedWebhookIds: [legacyId],
+      appliedAt: new Date().toISOString(),
+      event: legacy,
+    });
+    const replay = signedRequest(legacy, [secret], { id: legacyId });
+    expect((await receiver.receive(replay)).outcome).toBe('already_applied');
+    expect((await receiver.receive(signedRequest(syncedEvent({ version: 3 }), [secret]))).outcome).toBe(
+      'stale',
+    );
+    expect((await receiver.receive(signedRequest(syncedEvent({ version: 5 }), [secret]))).outcome).toBe(
+      'applied',
+    );
+    expect((await store.read(await stateKeyFor(secret)))!.appliedWebhookIds).toEqual([
+      legacyId,
+      expect.any(String),
+    ]);
+  });
+
+  it('names state by a SHA-256 fingerprint of the secret, never the secret, with or without whsec_', async () => {
+    const bare = secret.slice('whsec_'.length);
+    const key = await stateKeyFor(secret);
+    const expected = createHash('sha256').update(bare).digest('hex');
+    expect(key).toBe(`secret-sha256-${expected}`);
+    expect(await stateKeyFor(bare)).toBe(key);
+    expect(key).not.toContain(bare);
   });
 });

@@ -9,11 +9,14 @@ import type {
   ReceiverStore,
   SiteRecord,
 } from './types.js';
+import { stateKeyFor } from './state-key.js';
 import { verifySignature, webhookFor } from './verify-signature.js';
 
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 const DEFAULT_REMEMBERED_IDS = 100;
+/** A secrets function may return new secrets over time: the cache of their state keys starts over past this. */
+const MAX_CACHED_STATE_KEYS = 1000;
 
 export interface WebhookReceiver {
   readonly maxBodyBytes: number;
@@ -32,9 +35,21 @@ export function createReceiver(options: ReceiverOptions): WebhookReceiver {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
   const remember = options.rememberWebhookIds ?? DEFAULT_REMEMBERED_IDS;
-  const perSite = createKeyedQueue();
+  const perState = createKeyedQueue();
   // A typo in a fixed secret should stop the start-up, not turn every delivery into a 500.
   if (typeof options.secrets !== 'function') options.secrets.forEach(webhookFor);
+
+  // One digest per secret, shared: concurrent deliveries then await the same promise and enter the per-key queue
+  // in the order they arrived (separate digests could finish in any order).
+  const stateKeys = new Map<string, Promise<string>>();
+  const cachedStateKey = (secret: string) => {
+    let key = stateKeys.get(secret);
+    if (!key) {
+      if (stateKeys.size >= MAX_CACHED_STATE_KEYS) stateKeys.clear();
+      stateKeys.set(secret, (key = stateKeyFor(secret)));
+    }
+    return key;
+  };
 
   const currentSecrets = async () =>
     typeof options.secrets === 'function' ? await options.secrets() : options.secrets;
@@ -75,14 +90,29 @@ export function createReceiver(options: ReceiverOptions): WebhookReceiver {
       });
     }
     const event = parsed.event;
-    return perSite(event.data.site.id, () => apply(options.store, event, verification.webhookId));
+    const keys = await Promise.all(verification.secrets.map(cachedStateKey));
+    return perState(keys[0]!, () => apply(options.store, event, verification.webhookId, keys));
   }
 
-  async function apply(store: ReceiverStore, event: ContentSyncedEvent, webhookId: string) {
+  /**
+   * The newest record kept under any of `keys`. During a rotation DataSync signs with the new and the previous
+   * secret, so a site's state lives under both keys until the old secret is dropped, and none is lost then.
+   * Nothing under any key: the record an earlier version of this package kept under the payload's site id (read
+   * only; it is written under the keys from then on).
+   */
+  async function readState(store: ReceiverStore, keys: string[], siteId: string) {
+    const records = await Promise.all(keys.map((key) => store.read(key)));
+    const newest = records
+      .filter((record): record is SiteRecord => record !== undefined)
+      .sort((a, b) => b.version - a.version)[0];
+    return newest ?? (await store.read(siteId));
+  }
+
+  async function apply(store: ReceiverStore, event: ContentSyncedEvent, webhookId: string, keys: string[]) {
     const siteId = event.data.site.id;
     const version = event.data.version;
     try {
-      const stored = await store.read(siteId);
+      const stored = await readState(store, keys, siteId);
       if (stored?.appliedWebhookIds.includes(webhookId)) {
         return {
           ...success('already_applied', { site_id: siteId, version: stored.version }),
@@ -106,7 +136,7 @@ export function createReceiver(options: ReceiverOptions): WebhookReceiver {
         appliedAt: new Date(now()).toISOString(),
         event,
       };
-      await store.write(record);
+      for (const key of keys) await store.write(key, record);
       return { ...success('applied', { site_id: siteId, version }), record };
     } catch {
       // Nothing was applied (writes are atomic), so the sender may safely retry.

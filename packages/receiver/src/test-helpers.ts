@@ -70,18 +70,18 @@ export function slowStore(delayMs: number): ReceiverStore & { writes: SiteRecord
   const store = {
     writes: [] as SiteRecord[],
     failNextWrite: false,
-    async read(siteId: string) {
+    async read(key: string) {
       await pause();
-      return structuredClone(records.get(siteId));
+      return structuredClone(records.get(key));
     },
-    async write(record: SiteRecord) {
+    async write(key: string, record: SiteRecord) {
       await pause();
       if (store.failNextWrite) {
         store.failNextWrite = false;
         throw new Error('disk full');
       }
       store.writes.push(structuredClone(record));
-      records.set(record.siteId, structuredClone(record));
+      records.set(key, structuredClone(record));
     },
   };
   return store;

@@ -42,13 +42,14 @@ export interface SiteRecord {
 }
 
 /**
- * Where applied payloads live. `write` must be atomic: a concurrent or later `read` sees the previous record or the
- * new one, never a mix. The receiver serializes calls per site within one process; a store shared by several
+ * Where applied payloads live, by state key: a fingerprint of the signing secret that verified them (see
+ * stateKeyFor), never the secret. `write` must be atomic: a concurrent or later `read` sees the previous record or
+ * the new one, never a mix. The receiver serializes calls per key within one process; a store shared by several
  * processes must itself refuse a write whose version is not newer (compare-and-set).
  */
 export interface ReceiverStore {
-  read(siteId: string): Promise<SiteRecord | undefined>;
-  write(record: SiteRecord): Promise<void>;
+  read(key: string): Promise<SiteRecord | undefined>;
+  write(key: string, record: SiteRecord): Promise<void>;
 }
 
 /** Header access that works for Fetch `Headers` and Node/Express/Fastify header objects alike. */

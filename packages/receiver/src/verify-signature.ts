@@ -2,7 +2,8 @@ import { Webhook } from 'standardwebhooks';
 import { headerValue } from './headers.js';
 import type { HeaderSource } from './types.js';
 
-export type Verification = { ok: true; webhookId: string } | { ok: false; reason: string };
+/** `secrets`: every configured secret that verified the request (two during a rotation), in configured order. */
+export type Verification = { ok: true; webhookId: string; secrets: string[] } | { ok: false; reason: string };
 
 export interface VerifyInput {
   headers: HeaderSource;
@@ -70,11 +71,12 @@ export function verifySignature(input: VerifyInput): Verification {
     .filter((entry) => entry.startsWith('v1,'))
     .map((entry) => entry.slice(3));
   const signedAt = new Date(Number(timestamp) * 1000);
-  for (const secret of input.secrets) {
+  // Every secret is tried and every offered entry compared, matched or not, to keep the timing independent of
+  // which one matched; all matching secrets are returned, since the receiver keeps state under each of them.
+  const matched = input.secrets.filter((secret) => {
     const expected = webhookFor(secret).sign(webhookId!, signedAt, input.body).slice(3);
-    // Every offered entry is compared, matched or not, to keep the timing independent of which one matched.
-    const matches = offered.map((candidate) => constantTimeEqual(candidate, expected));
-    if (matches.includes(true)) return { ok: true, webhookId: webhookId! };
-  }
+    return offered.map((candidate) => constantTimeEqual(candidate, expected)).includes(true);
+  });
+  if (matched.length > 0) return { ok: true, webhookId: webhookId!, secrets: matched };
   return { ok: false, reason: 'No signature matches a configured secret.' };
 }

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReceiver } from '../receiver.js';
 import { newSecret, newWebhookId, signedRequest, syncedEvent } from '../test-helpers.js';
 import type { SiteRecord } from '../types.js';
-import { createFileStore } from './file-store.js';
+import { stateKeyFor } from '../state-key.js';
+import { createFileStore, type FileStore } from './file-store.js';
 
 let directory: string;
 beforeEach(async () => {
@@ -27,23 +28,26 @@ function record(version: number, options: { siteId?: string; padding?: number } 
   };
 }
 
+/** Writes a record under its site id: these tests are about files, any key will do. */
+const put = (store: FileStore, value: SiteRecord) => store.write(value.siteId, value);
+
 describe('createFileStore', () => {
   it('reads back what it wrote, lists every site, and reads undefined for an unknown site', async () => {
     const store = createFileStore(join(directory, 'not-yet-created'));
     expect(await store.list()).toEqual([]);
     expect(await store.read('site-1')).toBeUndefined();
-    await store.write(record(1));
-    await store.write(record(1, { siteId: 'site-2' }));
+    await put(store, record(1));
+    await put(store, record(1, { siteId: 'site-2' }));
     expect((await store.read('site-1'))!.event.data.items[0]!.data.headline).toBe('v1');
     expect((await store.list()).map((r) => r.siteId).sort()).toEqual(['site-1', 'site-2']);
   });
 
   it('replaces the file by renaming a new one over it, leaving no temporary file behind', async () => {
     const store = createFileStore(directory);
-    await store.write(record(1));
+    await put(store, record(1));
     const path = join(directory, 'site-site-1.json');
     const before = await stat(path);
-    await store.write(record(2));
+    await put(store, record(2));
     const after = await stat(path);
     // An in-place rewrite keeps the inode; a rename of a fresh file brings a new one.
     expect(after.ino).not.toBe(before.ino);
@@ -54,7 +58,7 @@ describe('createFileStore', () => {
   it('never lets a concurrent reader see a partly written file', async () => {
     const store = createFileStore(directory);
     const path = join(directory, 'site-site-1.json');
-    await store.write(record(0, { padding: 1_000_000 }));
+    await put(store, record(0, { padding: 1_000_000 }));
     let writing = true;
     let reads = 0;
     const reader = (async () => {
@@ -64,8 +68,7 @@ describe('createFileStore', () => {
         reads += 1;
       }
     })();
-    for (let version = 1; version <= 20; version++)
-      await store.write(record(version, { padding: 1_000_000 }));
+    for (let version = 1; version <= 20; version++) await put(store, record(version, { padding: 1_000_000 }));
     writing = false;
     await reader;
     expect(reads).toBeGreaterThan(0);
@@ -74,7 +77,7 @@ describe('createFileStore', () => {
 
   it('ignores what a crash mid-write leaves behind: the last complete record stays readable', async () => {
     const store = createFileStore(directory);
-    await store.write(record(1));
+    await put(store, record(1));
     const complete = JSON.stringify(record(2));
     await writeFile(
       join(directory, 'site-site-1.json.4242.abcdef.tmp'),
@@ -86,7 +89,7 @@ describe('createFileStore', () => {
 
   it('keeps sender-chosen site ids inside its folder', async () => {
     const store = createFileStore(join(directory, 'store'));
-    await store.write(record(1, { siteId: '../../escape' }));
+    await put(store, record(1, { siteId: '../../escape' }));
     expect(await readdir(directory)).toEqual(['store']);
     expect((await store.read('../../escape'))!.siteId).toBe('../../escape');
   });
@@ -102,5 +105,22 @@ describe('a receiver on a file store', () => {
     const restarted = createReceiver({ secrets: [secret], store: createFileStore(directory) });
     expect((await restarted.receive(delivery)).outcome).toBe('already_applied');
     expect((await restarted.receive(signedRequest(syncedEvent({ version: 1 }), [secret]))).status).toBe(409);
+  });
+
+  it('takes over a state file named by site id, and names its own by the secret’s fingerprint', async () => {
+    const secret = newSecret();
+    const legacy = record(3);
+    await writeFile(join(directory, 'site-site-1.json'), JSON.stringify(legacy));
+    const receiver = createReceiver({ secrets: [secret], store: createFileStore(directory) });
+    const replay = signedRequest(legacy.event, [secret], { id: legacy.webhookId });
+    expect((await receiver.receive(replay)).outcome).toBe('already_applied');
+    expect((await receiver.receive(signedRequest(syncedEvent({ version: 4 }), [secret]))).outcome).toBe(
+      'applied',
+    );
+
+    const keyed = `site-${await stateKeyFor(secret)}.json`;
+    expect((await readdir(directory)).sort()).toEqual([keyed, 'site-site-1.json'].sort());
+    expect(JSON.parse(await readFile(join(directory, keyed), 'utf8')).version).toBe(4);
+    expect(keyed).not.toContain(secret.slice('whsec_'.length));
   });
 });

@@ -5,17 +5,20 @@ import { TEMP_SUFFIX, writeFileAtomic } from '../atomic-file.js';
 import type { ReceiverStore, SiteRecord } from '../types.js';
 
 export interface FileStore extends ReceiverStore {
-  /** Every stored record, in no particular order. */
+  /** Every stored record, in no particular order (a rotating site's under each of its keys; older files too). */
   list(): Promise<SiteRecord[]>;
   readonly directory: string;
 }
 
-const PLAIN_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const PLAIN_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Site ids come from the sender: only plain ones become file names as they are, the rest are hashed. */
-function fileNameFor(siteId: string): string {
-  if (PLAIN_ID.test(siteId)) return `site-${siteId}.json`;
-  return `site-sha256-${createHash('sha256').update(siteId).digest('hex')}.json`;
+/**
+ * State keys (`secret-sha256-…`) are plain and become file names as they are. Files of earlier versions, named by
+ * the site id a sender chose (hashed unless plain), keep their names, so they stay readable.
+ */
+function fileNameFor(key: string): string {
+  if (PLAIN_KEY.test(key)) return `site-${key}.json`;
+  return `site-sha256-${createHash('sha256').update(key).digest('hex')}.json`;
 }
 
 const isRecordFile = (name: string) => name.startsWith('site-') && name.endsWith('.json');
@@ -29,7 +32,7 @@ async function readRecord(path: string): Promise<SiteRecord | undefined> {
   }
 }
 
-/** One JSON file per sending site in `directory`, each replaced atomically (see writeFileAtomic). */
+/** One JSON file per state key in `directory`, each replaced atomically (see writeFileAtomic). */
 export function createFileStore(directory: string): FileStore {
   let ready: Promise<unknown> | undefined;
   const ensureDirectory = () =>
@@ -40,10 +43,10 @@ export function createFileStore(directory: string): FileStore {
 
   return {
     directory,
-    read: (siteId) => readRecord(join(directory, fileNameFor(siteId))),
-    async write(record) {
+    read: (key) => readRecord(join(directory, fileNameFor(key))),
+    async write(key, record) {
       await ensureDirectory();
-      await writeFileAtomic(join(directory, fileNameFor(record.siteId)), JSON.stringify(record));
+      await writeFileAtomic(join(directory, fileNameFor(key)), JSON.stringify(record));
     },
     async list() {
       let names: string[];

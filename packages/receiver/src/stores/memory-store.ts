@@ -4,8 +4,8 @@ import type { ReceiverStore, SiteRecord } from '../types.js';
 export function createMemoryStore(): ReceiverStore & { list(): Promise<SiteRecord[]> } {
   const records = new Map<string, SiteRecord>();
   return {
-    read: async (siteId) => structuredClone(records.get(siteId)),
-    write: async (record) => void records.set(record.siteId, structuredClone(record)),
+    read: async (key) => structuredClone(records.get(key)),
+    write: async (key, record) => void records.set(key, structuredClone(record)),
     list: async () => [...records.values()].map((record) => structuredClone(record)),
   };
 }
