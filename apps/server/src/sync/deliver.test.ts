@@ -472,7 +472,7 @@ describe('deliver: SSRF guard at delivery time', () => {
     expect(outcome.kind).toBe('blocked');
     const origin = `http://${address.includes(':') ? `[${address}]` : address}:8080`;
     expect(outcome.error).toBe(
-      `${address} is a ${kind} address (${address}); to send to it on purpose, add its origin ${origin} ` +
+      `the destination is a ${kind} address (${address}); to send to it on purpose, add its origin ${origin} ` +
         'to ALLOWED_DESTINATION_ORIGINS',
     );
     expect(network.intended).toEqual([]);

@@ -185,7 +185,7 @@ async function checkedAddresses(
   if (isIP(host)) {
     if (isBlockedAddress(host)) {
       throw new BlockedDestinationError(
-        refusalWithRemedy(`${host} is ${describeBlockedAddress(host)}`, origin),
+        refusalWithRemedy(`the destination is ${describeBlockedAddress(host)}`, origin),
       );
     }
     return 'ip-literal';
