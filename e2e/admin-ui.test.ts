@@ -300,7 +300,11 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     await form.getByRole('button', { name: 'Save site' }).click();
     // The SSRF guard's answer, under the field it is about.
     await form
-      .getByText('must not point to a private, loopback, link-local or reserved address', { exact: true })
+      .getByText(
+        'is a loopback address (127.0.0.1); to send to it on purpose, add its origin http://127.0.0.1:9 to ' +
+          'ALLOWED_DESTINATION_ORIGINS',
+        { exact: true },
+      )
       .waitFor();
     // Loopback is allowed for the demo pages' origin only (ALLOWED_DESTINATION_ORIGINS' default); no DNS here.
     await form.getByLabel('Webhook URL').fill(`${landingUrl}/partner/webhook`);
