@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it('sends a signed-out visitor to log in; sign-up creates the organization and shows it with the role', async () => {

@@ -25,6 +25,15 @@ export interface NpmStart {
   stop(): Promise<void>;
 }
 
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs `npm start` at the repository root with `env`, exactly as a user would (it builds the UI, then serves
  * DataSync and the demo landing pages), in its own process group so that stopping it stops npm's children too.
@@ -55,6 +64,12 @@ export async function npmStart(env: Record<string, string>, timeoutMs = 120_000)
       }
     }, 10_000);
     await exited;
+    // npm exits before the server it started has finished shutting down (the landing pages may still be writing
+    // their state): wait until no process of the group is left, so the caller can remove the data folder.
+    // Bounded: an orphan nobody reaps would count as alive forever.
+    const until = Date.now() + 15_000;
+    while (groupAlive(child.pid!) && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     clearTimeout(killer);
   };
 
