@@ -1,26 +1,81 @@
 import { existsSync } from 'node:fs';
 import { landingEnv, LandingEnvError } from '@datasync/landing';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, ENV_VARIABLES, loadConfig, type Config } from './config.js';
 import { OWNER_ONLY_UMASK, openDataDir } from './data-dir.js';
-import { openDatabase } from './db/open.js';
 import { limitHeapGrowth } from './heap-growth.js';
-import { createLogger } from './logger.js';
-import { startServer, startWorker, type ServeOptions } from './main.js';
+import type { ServeOptions } from './main.js';
 
-const HELP = `Usage: datasync <command>
+interface Command {
+  /** One line for the help. */
+  summary: string;
+  /** Each flag the command takes, with one line for the help. */
+  options?: Record<string, string>;
+  /** Writes into the data folder, so it runs with the owner-only umask (data-dir.ts). */
+  writesData?: boolean;
+  run(flags: string[]): Promise<void>;
+}
 
-Commands:
-  serve     run the API, a sync worker and the demo landing pages (default); migrates the database first
-            --no-landing  without the landing pages (the default when NODE_ENV=production)
-            --landing     with them, also in production
-  worker    run a sync worker only (several may share one PostgreSQL database)
-  migrate   apply pending database migrations and exit
-  help      show this text
+// The service's modules are imported by the commands that run it, so that `datasync help` answers at once.
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'run the API, a sync worker and the demo landing pages, after migrating the database (default)',
+    options: {
+      '--no-landing': 'without the landing pages (the default when NODE_ENV=production)',
+      '--landing': 'with the landing pages, also in production',
+    },
+    writesData: true,
+    run: serve,
+  },
+  worker: {
+    summary: 'run a sync worker only (several may share one PostgreSQL database)',
+    writesData: true,
+    run: worker,
+  },
+  migrate: { summary: 'apply pending database migrations and exit', writesData: true, run: migrate },
+  help: { summary: 'show this text (also --help, -h)', run: async () => console.log(help()) },
+};
 
-Configuration comes from the environment and ./.env: PORT, HOST, DATABASE_URL (unset = embedded PGlite in
-DATA_DIR), DATA_DIR, SECRET_KEY, NODE_ENV, LOG_LEVEL, PUBLIC_URL, TRUST_PROXY, LOGIN_RATE_LIMIT, LANDING_PORT,
-SECRET_ROTATION_WINDOW_HOURS, ALLOWED_DESTINATION_ORIGINS; for the landing pages LANDING_SECRETS, LANDING_FAULTS,
-LANDING_DATA_DIR. See README.md.`;
+const ALIASES: Record<string, string> = { '--help': 'help', '-h': 'help' };
+
+/** Variables read besides config.ts's, for the landing pages that `serve` runs. */
+const LANDING_VARIABLES = ['LANDING_SECRETS', 'LANDING_FAULTS', 'LANDING_DATA_DIR'];
+
+/** Words joined by ", " into lines of at most `width` characters, each starting with `indent`. */
+function wrap(words: readonly string[], width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    const next = line === '' ? word : `${line}, ${word}`;
+    if (line !== '' && indent.length + next.length + 1 > width) {
+      lines.push(`${indent}${line},`);
+      line = word;
+    } else line = next;
+  }
+  if (line !== '') lines.push(`${indent}${line}`);
+  return lines.join('\n');
+}
+
+function help(): string {
+  const names = Object.keys(COMMANDS);
+  const column = Math.max(...names.map((name) => name.length)) + 2;
+  const commands = names.map((name) => `  ${name.padEnd(column)}${COMMANDS[name]!.summary}`);
+  const options = names.flatMap((name) => {
+    const flags = Object.entries(COMMANDS[name]!.options ?? {});
+    if (flags.length === 0) return [];
+    const width = Math.max(...flags.map(([flag]) => flag.length)) + 2;
+    return ['', `Options of ${name}:`, ...flags.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`)];
+  });
+  return [
+    'Usage: datasync [command] [options]',
+    '',
+    'Commands:',
+    ...commands,
+    ...options,
+    '',
+    'Environment (also read from ./.env; apps/server/README.md describes each):',
+    wrap([...ENV_VARIABLES, ...LANDING_VARIABLES], 100, '  '),
+  ].join('\n');
+}
 
 /** The landing pages run with `serve` unless told otherwise; a production service does not serve a demo by default. */
 function landingOptions(flags: string[], config: Config): ServeOptions['landing'] {
@@ -37,14 +92,16 @@ function landingOptions(flags: string[], config: Config): ServeOptions['landing'
 }
 
 async function serve(flags: string[]): Promise<void> {
-  const unknown = flags.filter((flag) => flag !== '--landing' && flag !== '--no-landing');
+  const known = Object.keys(COMMANDS.serve!.options ?? {});
+  const unknown = flags.filter((flag) => !known.includes(flag));
   if (unknown.length > 0) {
-    console.error(`Unknown option: ${unknown.join(' ')}\n\n${HELP}`);
+    console.error(`Unknown option: ${unknown.join(' ')}\n\n${help()}`);
     process.exitCode = 2;
     return;
   }
   const config = loadConfig();
   limitHeapGrowth(config.heapGrowingPercent);
+  const { startServer } = await import('./main.js');
   const server = await startServer(config, { landing: landingOptions(flags, config) });
   stopOnSignals(server);
   console.log(`\nDataSync        ${server.url}`);
@@ -56,6 +113,7 @@ async function serve(flags: string[]): Promise<void> {
 async function worker(): Promise<void> {
   const config = loadConfig();
   limitHeapGrowth(config.heapGrowingPercent);
+  const { startWorker } = await import('./main.js');
   stopOnSignals(await startWorker(config));
 }
 
@@ -80,6 +138,10 @@ function stopOnSignals(server: { stop(): Promise<void> }): void {
 
 async function migrate(): Promise<void> {
   const config = loadConfig();
+  const [{ openDatabase }, { createLogger }] = await Promise.all([
+    import('./db/open.js'),
+    import('./logger.js'),
+  ]);
   if (!config.databaseUrl) await openDataDir(config.dataDir, createLogger(config.logLevel));
   const database = await openDatabase(config);
   try {
@@ -92,15 +154,17 @@ async function migrate(): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const command = argv[0] ?? 'serve';
+  const name = argv[0] ?? 'serve';
+  const key = ALIASES[name] ?? name;
+  const command = Object.hasOwn(COMMANDS, key) ? COMMANDS[key] : undefined;
+  if (!command) {
+    console.error(`Unknown command: ${name}\n\n${help()}`);
+    process.exitCode = 2;
+    return;
+  }
   // Before anything is written: what appears in the data folder after start gets its mode from it (data-dir.ts).
-  if (['serve', 'worker', 'migrate'].includes(command)) process.umask(OWNER_ONLY_UMASK);
-  if (command === 'serve') return serve(argv.slice(1));
-  if (command === 'worker') return worker();
-  if (command === 'migrate') return migrate();
-  if (command === 'help' || command === '--help' || command === '-h') return void console.log(HELP);
-  console.error(`Unknown command: ${command}\n\n${HELP}`);
-  process.exitCode = 2;
+  if (command.writesData) process.umask(OWNER_ONLY_UMASK);
+  return command.run(argv.slice(1));
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -59,6 +59,9 @@ const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>;
 
+/** The environment variables `loadConfig` reads; the README's configuration table describes each (a test checks). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.properties);
+
 export interface Config {
   port: number;
   host: string;
@@ -156,9 +159,7 @@ function parseTrustProxy(value: string): TrustProxy | string {
 /** Reads and validates the environment once, at start-up; every problem is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(
-    Object.keys(EnvSchema.properties)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
+    ENV_VARIABLES.filter((key) => env[key] !== undefined && env[key] !== '').map((key) => [key, env[key]]),
   );
   const candidate = Value.Convert(EnvSchema, Value.Default(EnvSchema, known)) as Partial<Env>;
   const problems = [...Value.Errors(EnvSchema, candidate)].map(
