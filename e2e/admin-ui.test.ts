@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCuttingProxy } from './support/cutting-proxy.js';
 import { freePort, npmStart, ROOT, type NpmStart } from './support/processes.js';
 
-// The seed's 5-minute demo in a real browser, against the processes `npm start` runs (it builds the UI, then serves
+// The 5-minute demo in a real browser, against the processes `npm start` runs (it builds the UI, then serves
 // DataSync with its worker and the three demo landing pages; embedded PGlite in a fresh data folder): sign up → load
 // the demo → content → mappings → run a sync and watch its log stream → the landing pages → the job's log and a
 // payload copied to the clipboard. Then a viewer, invited through the UI, sees no edit controls.

@@ -206,7 +206,7 @@ export async function runDatabaseFigures(options: {
           unit: 's',
           summary: summarize(series.measured.map((run) => run.ms / 1000)),
           first: series.first.ms / 1000,
-          // Issue 4's time goal is for 1,000 sites; other counts are measured without one.
+          // The time goal is for 1,000 sites; other counts are measured without one.
           goal: siteCount === 1000 ? { op: '<', value: 1.5, source: 'issue 4' } : null,
           ratioToRaw: null,
           details: {

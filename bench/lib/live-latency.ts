@@ -16,7 +16,7 @@ import { startWorkers, stopWorkers, type WorkerProcess } from './scale-out.js';
 import { refreshStatistics, seedFanOut } from './seed.js';
 import { summarize } from './stats.js';
 
-// The "live" figures (issue 5): log line → SSE event latency while `streams` clients follow a job of `siteCount`
+// The "live" figures: log line → SSE event latency while `streams` clients follow a job of `siteCount`
 // sites. Three processes: the bench's parent (which started the receiver), the service (API + worker + database,
 // as `datasync serve` runs it, listening on a real port), and the clients (the SSE streams, reading with node:http), so
 // that parsing 50 streams does not load the service's event loop and the latency includes a real socket hop.

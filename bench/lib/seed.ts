@@ -154,7 +154,7 @@ export async function seedFanOut(
  * looks once a minute) has analyzed anything. Without statistics PostgreSQL guesses that any one organization holds
  * 0.5 % of a table, and for the row-level-security condition on it picks plans that read the organization's whole
  * table on every batch (10,000 sites read for a claim's 256). Run after seeding, and after each series' warm-up so
- * the deliveries table has statistics too, as one with a history of syncs would (docs/benchmarks.md, item 26).
+ * the deliveries table has statistics too, as one with a history of syncs would.
  */
 export async function refreshStatistics(db: AppDb): Promise<void> {
   await db.execute(sql`ANALYZE`);

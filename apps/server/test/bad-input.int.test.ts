@@ -7,7 +7,7 @@ import { createSyncJob } from './support/sync-org.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { addMember, signUp, type SignedInUser } from './support/users.js';
 
-// Issue 9, bad input: property-based fuzzing (fast-check) of every write route of the API, plus explicit cases
+// Bad input: property-based fuzzing (fast-check) of every write route of the API, plus explicit cases
 // (bodies over 1 MiB, JSON nested 10,000 deep, invalid UTF-8, prototype-polluting keys, undecodable paths).
 // Whatever arrives, the answer is below 500; every refusal is problem+json (docs/api-errors.md), and a validation
 // or unprocessable refusal names the failing fields with JSON Pointers. The routes come from the app's own route
@@ -553,7 +553,7 @@ describe('explicit bad input on every write route', () => {
         expect([route.url, problem?.type]).toEqual([route.url, 'urn:datasync:problem:malformed-body']);
       }
     }
-    // Regression: PATCH /organization once answered 200 and renamed the organization to "a\ufffd\ufffdb".
+    // Invalid UTF-8 never reaches the data: the organization is not renamed to "a\ufffd\ufffdb".
     const after = (
       await t.app.inject({ method: 'GET', url: '/api/v1/organization', headers: owner.headers })
     ).json();
@@ -628,7 +628,7 @@ describe('prototype-polluting keys', () => {
     for (const [method, url, payload, pointer] of cases) {
       const response = await request(method, url, payload);
       const problem = expectDocumentedAnswer(response, `${method} ${url}`);
-      // Regression: these were 400 malformed-body "Body is not valid JSON" with no field named.
+      // A prototype-polluting key is refused as a field, by name, not as a body that is "not valid JSON".
       expect([url, problem?.type, problem?.errors]).toEqual([
         url,
         'urn:datasync:problem:validation-error',

@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 import { addMember, signUp, type SignedInUser } from './support/users.js';
 import { TENANT_TABLES } from './db/tenant-fixture.js';
 
-// Issue 9, tenant attacks: organization B, with every credential it can hold (its owner's session, an owner API
+// Tenant attacks: organization B, with every credential it can hold (its owner's session, an owner API
 // key), aims every route that takes an id, and every body that names one, at organization A's rows. Each attempt
 // must be answered 4xx without A's data in the answer, and A's rows must be byte-for-byte unchanged afterwards.
 // The route list comes from the app itself, so a new route with an id is attacked without editing this file.

@@ -11,7 +11,7 @@ import { createReceiver, DEFAULT_TOLERANCE_SECONDS } from './receiver.js';
 import { newSecret, slowStore, syncedEvent } from './test-helpers.js';
 import type { ContentSyncedEvent, ReceiverResponse } from './types.js';
 
-// Issue 9, bad input, receiver side: property-based fuzzing (fast-check) of the SDK's webhook handling, through
+// Bad input, receiver side: property-based fuzzing (fast-check) of the SDK's webhook handling, through
 // `receive` and the three adapters. Whatever arrives (any body, any or no webhook headers, signed or not), the SDK
 // answers; it never throws and never answers 5xx; a refusal is problem+json (a 400 names the fields at fault); an
 // invalid request stores nothing; and a correctly signed payload is applied exactly once, its replays deduped.

@@ -148,7 +148,7 @@ function compileIssue(schema: Record<string, unknown>, message: string): SchemaI
 // identity (a WeakMap) would never hit. Least recently used first out.
 const validators = new Map<string, ValidateFunction>();
 
-// The one-shot hash: every validation computes this key, and the Hash object's set-up was a sixth of its cost.
+// The one-shot hash: every validation computes this key; a Hash object's set-up would be a sixth of its cost.
 function cacheKey(schema: Record<string, unknown>): string {
   return hash('sha256', JSON.stringify(schema), 'base64url');
 }

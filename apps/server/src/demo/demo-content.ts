@@ -1,6 +1,6 @@
 import type { MappingMode } from '../db/schema/sites.js';
 
-// The seed's demo: Acme Holdings runs three campaign sites fed from one set of content. Realistic enough to show
+// The demo: Acme Holdings runs three campaign sites fed from one set of content. Realistic enough to show
 // every mapping mode, the lifecycle rule (the draft is mapped but never sent) and the field kinds of the editor.
 
 export const DEMO_ORGANIZATION_NAME = 'Acme Holdings';

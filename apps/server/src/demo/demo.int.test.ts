@@ -27,7 +27,7 @@ async function counts(orgId: string) {
 }
 
 describe('POST /api/v1/demo', () => {
-  it('loads the seed demo: Acme Holdings, 2 types, 4 items (3 published), 3 sites, the mappings', async () => {
+  it('loads the demo: Acme Holdings, 2 types, 4 items (3 published), 3 sites, the mappings', async () => {
     const { result } = await loadDemoData(t.app, t.database.db, owner.headers);
     expect(result.organization_name).toBe('Acme Holdings');
     expect(result.created).toEqual({ content_types: 2, content_items: 4, sites: 3 });

@@ -112,8 +112,8 @@ function sendProblem(error: FastifyError, request: FastifyRequest, reply: Fastif
 
 /**
  * Fastify's `frameworkErrors` option: errors raised before routing (a path that is not valid percent-encoded UTF-8,
- * such as `%FF`, or a path segment over `maxParamLength`) bypass the error handler and were answered with Fastify's
- * own `application/json` body; found by the bad-input fuzzing (test/bad-input.int.test.ts).
+ * such as `%FF`, or a path segment over `maxParamLength`) bypass the error handler and would get Fastify's own
+ * `application/json` body; the bad-input fuzzing (test/bad-input.int.test.ts) sends both.
  */
 export const frameworkErrors = sendProblem;
 

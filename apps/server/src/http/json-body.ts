@@ -4,9 +4,9 @@ import { MAX_DATA_DEPTH } from '../content/data-validator.js';
 import { escapePointer, isPlainObject, pointerPastDepth } from '../lib/json.js';
 import { HttpProblem } from './problem.js';
 
-// How request bodies sent as application/json are read. Fastify's own parser (found by the bad-input fuzzing in
-// test/bad-input.int.test.ts) had two gaps: it decoded invalid UTF-8 bytes to U+FFFD and stored them (a 200 that
-// silently changed the text), and it refused `__proto__` keys as "Body is not valid JSON", naming no field.
+// How request bodies sent as application/json are read, in place of Fastify's own parser, which decodes invalid
+// UTF-8 bytes to U+FFFD (a 200 that silently changes the text) and refuses `__proto__` keys as "Body is not valid
+// JSON", naming no field. The bad-input fuzzing (test/bad-input.int.test.ts) covers both.
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -4,7 +4,7 @@ import { escapePointer, unstorableTextReason } from '../lib/json.js';
 import { HttpProblem } from './problem.js';
 
 // PostgreSQL text and jsonb cannot hold U+0000, and an unpaired UTF-16 surrogate is not valid UTF-8: either one in
-// a request used to reach the database and come back as a 500. One check for every route, before validation.
+// a request would fail at the database and come back as a 500. One check for every route, before validation.
 
 /** JSON pointers of every string (value or key) in `value` that PostgreSQL cannot store; iterative, so depth-safe. */
 export function findUnstorableText(value: unknown): string[] {

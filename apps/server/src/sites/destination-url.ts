@@ -4,7 +4,7 @@ import { BlockList, isIP } from 'node:net';
 // SSRF guard (docs/decisions/005-ssrf-guard.md). A site's destination URL is where this server POSTs webhooks, so
 // an admin could otherwise point it at the cloud metadata service, a database port or anything else on the private
 // network. Checked on save, here. DNS can change after save (DNS rebinding), so the sync engine must check the
-// address it actually connects to again at delivery time (issue 4), with isBlockedAddress() below.
+// address it actually connects to again at delivery time, with isBlockedAddress() below.
 
 export const MAX_URL_LENGTH = 2048;
 const DNS_TIMEOUT_MS = 5_000;

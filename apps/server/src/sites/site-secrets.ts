@@ -31,7 +31,7 @@ export type SecretOpener = (sealed: string) => string;
 
 /**
  * A decryption memo for the delivery worker, which signs every delivery with its site's secret: decrypting it each
- * time was 2 % of the worker's CPU in a 10,000-site sync. Keyed by the sealed value (a new or rotated secret is
+ * time would be 2 % of the worker's CPU in a 10,000-site sync. Keyed by the sealed value (a new or rotated secret is
  * sealed with a fresh IV, so it is a new key; nothing goes stale). At most `max` entries, in this process's memory
  * only, where each secret is anyway while its deliveries are signed.
  */

@@ -7,7 +7,7 @@ import { rowsOf } from '../support/sql.js';
 import { openTestDatabase } from '../support/test-database.js';
 
 // Migration 0009 gives every key a creator and revokes the keys of creators who already left. Its statements
-// only touch keys that break the rule, so running them again on rows written the old way shows what it does.
+// only touch keys that break the rule, so running them again on rows that break it shows what it does.
 
 const ORG = '00000000-0000-4000-8000-000000000901';
 const OWNER = '00000000-0000-4000-8000-000000000911';

@@ -6,7 +6,7 @@ const UTC_TEXT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/
 
 /**
  * The ISO 8601 form `Date#toISOString` gives (milliseconds, truncated), from a driver value. The common case, UTC
- * text, is rewritten without a Date: V8 parses this non-ISO format through its slow legacy parser, which was 7 % of
+ * text, is rewritten without a Date: V8 parses this non-ISO format through its slow legacy parser, which takes 7 % of
  * the CPU of a list route returning 2,000 rows (bench, API figure). Anything else goes through Date.
  */
 export function toIsoTimestamp(value: Date | string): string {

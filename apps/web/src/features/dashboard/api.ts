@@ -2,7 +2,7 @@ import type { DemoLoadResult } from '@datasync/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api-client';
 
-/** Loads the seed's demo (owner only). Everything on screen may change: the organization's name too. */
+/** Loads the demo content (owner only). Everything on screen may change: the organization's name too. */
 export function useLoadDemo() {
   const client = useQueryClient();
   return useMutation({
