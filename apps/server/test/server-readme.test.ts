@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,5 +203,24 @@ describe('apps/server/README.md, routes', () => {
     const registered = routes.map((route) => `${route.method} ${route.url} ${route.access}`);
     expect(registered).toContain('GET /healthz public');
     expect([...documented].sort()).toEqual([...registered].sort());
+  });
+});
+
+describe('apps/server/README.md, source layout', () => {
+  const listed = () =>
+    tableRows(section('## Source layout (`src/`)')).flatMap(([paths]) =>
+      [...(paths ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]!),
+    );
+
+  it('has a row for every folder of src/', async () => {
+    const folders = (await readdir(join(SERVER, 'src'), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${entry.name}/`);
+    expect(folders).toContain('sync/');
+    expect(folders.filter((folder) => !listed().includes(folder))).toEqual([]);
+  });
+
+  it('names only files and folders that exist', () => {
+    expect(listed().filter((path) => !existsSync(join(SERVER, 'src', path)))).toEqual([]);
   });
 });
