@@ -232,7 +232,7 @@ async function service(
       unit: 'ms',
       summary: summarize(series.map(pick)),
       first: pick(first!),
-      goal: goal === null ? null : { op: '<', value: goal, source: 'issue 5' },
+      goal: goal === null ? null : { op: '<', value: goal, source: 'live latency goal' },
       pass: null,
       ratioToRaw: null,
       notes: [],

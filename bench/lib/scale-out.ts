@@ -189,7 +189,7 @@ export async function runScaleOutFigures(options: {
           unit: 'MB',
           summary: summarize([peak]),
           first: null,
-          goal: { op: '<', value: 300, source: 'issue 4' },
+          goal: { op: '<', value: 300, source: 'sync goal' },
           pass: null,
           ratioToRaw: null,
           details: {
