@@ -6,7 +6,7 @@ import {
   UpdateContentItemBodySchema,
 } from '@datasync/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDeps } from '../app-deps.js';
+import type { AppDb } from '../db/types.js';
 import { IdParamsSchema } from '../http/common-schemas.js';
 import {
   createContentItem,
@@ -15,10 +15,20 @@ import {
   getContentItems,
   updateContentItem,
 } from './content-items.service.js';
+import type { PublishListener } from './publish-listener.js';
+
+/** The database, and who hears of changes to published items (the sync engine, wired in http/app.ts). */
+export interface ContentItemRouteOptions {
+  db: AppDb;
+  publishListener: PublishListener;
+}
 
 const tags = ['content-items'];
 
-export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, { db, queue }) => {
+export const contentItemRoutes: FastifyPluginAsyncTypebox<ContentItemRouteOptions> = async (
+  app,
+  { db, publishListener },
+) => {
   app.get(
     '/api/v1/content-items',
     {
@@ -62,14 +72,14 @@ export const contentItemRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app,
         response: { 200: ContentItemSchema },
       },
     },
-    (request) => updateContentItem(db, queue, request.principal!, request.params.id, request.body),
+    (request) => updateContentItem(db, publishListener, request.principal!, request.params.id, request.body),
   );
 
   app.delete(
     '/api/v1/content-items/:id',
     { config: { access: 'content:write' }, schema: { tags, params: IdParamsSchema } },
     async (request, reply) => {
-      await deleteContentItem(db, queue, request.principal!, request.params.id);
+      await deleteContentItem(db, publishListener, request.principal!, request.params.id);
       return reply.status(204).send();
     },
   );

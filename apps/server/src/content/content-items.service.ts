@@ -20,12 +20,17 @@ import {
   updateItem,
   type ContentItemRow,
 } from './content-items.repo.js';
-import { concernsSites, schedulePublishSync } from '../sync/publish-trigger.js';
-import type { SyncQueue } from '../sync/sync-jobs.service.js';
 import { listMappings } from '../mappings/mappings.repo.js';
-import { mergeOverrides } from '../sync/merge-overrides.js';
+import { mergeOverrides } from './merge-overrides.js';
 import { validateData } from './data-validator.js';
-import { allowedTransitions, canTransition, lifecycleAction, publishedAtChange } from './lifecycle.js';
+import {
+  allowedTransitions,
+  canTransition,
+  concernsSites,
+  lifecycleAction,
+  publishedAtChange,
+} from './lifecycle.js';
+import type { PublishListener } from './publish-listener.js';
 
 export function toContentItem(row: ContentItemRow): ContentItem {
   return {
@@ -137,7 +142,7 @@ export function createContentItem(
 
 export function updateContentItem(
   db: AppDb,
-  queue: SyncQueue,
+  publishListener: PublishListener,
   principal: Principal,
   id: string,
   input: UpdateContentItemBody,
@@ -179,14 +184,14 @@ export function updateContentItem(
       before,
       after,
     });
-    if (concernsSites(current.status, status)) await schedulePublishSync(tx, queue, principal, id);
+    if (concernsSites(current.status, status)) await publishListener.publishedItemChanged(tx, principal, id);
     return after;
   });
 }
 
 export function deleteContentItem(
   db: AppDb,
-  queue: SyncQueue,
+  publishListener: PublishListener,
   principal: Principal,
   id: string,
 ): Promise<void> {
@@ -194,7 +199,7 @@ export function deleteContentItem(
     const before = await findItem(tx, id, 'update');
     if (!before) throw notFound('content item');
     // Before the delete: its mappings, which name the sites to update, go with it.
-    if (concernsSites(before.status, null)) await schedulePublishSync(tx, queue, principal, id);
+    if (concernsSites(before.status, null)) await publishListener.publishedItemChanged(tx, principal, id);
     await deleteItem(tx, id);
     await recordAudit(tx, principal, {
       action: 'content_item.delete',

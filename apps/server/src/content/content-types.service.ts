@@ -22,7 +22,7 @@ import {
   updateType,
   type ContentTypeRow,
 } from './content-types.repo.js';
-import { mergeOverrides } from '../sync/merge-overrides.js';
+import { mergeOverrides } from './merge-overrides.js';
 import { assertValidContentSchema, validateData } from './data-validator.js';
 
 /** How many offending items a refused schema change lists; the detail gives the full count. */

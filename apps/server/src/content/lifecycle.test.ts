@@ -1,6 +1,6 @@
 import { CONTENT_STATUSES, type ContentStatus } from '@datasync/contracts';
 import { describe, expect, it } from 'vitest';
-import { canTransition, lifecycleAction, publishedAtChange } from './lifecycle.js';
+import { canTransition, concernsSites, lifecycleAction, publishedAtChange } from './lifecycle.js';
 
 const ALLOWED = new Set([
   'draft→published',
@@ -40,5 +40,23 @@ describe('content lifecycle', () => {
     expect(publishedAtChange('published', 'archived')).toBe('keep');
     expect(publishedAtChange('archived', 'draft')).toBe('clear');
     expect(publishedAtChange('published', 'draft')).toBe('clear');
+  });
+
+  it('concerns the sites exactly when the item is or was published (null: created or deleted)', () => {
+    const concerned = new Set([
+      'null→published',
+      'draft→published',
+      'published→published',
+      'published→draft',
+      'published→archived',
+      'published→null',
+    ]);
+    const statuses = [null, ...CONTENT_STATUSES];
+    for (const before of statuses) {
+      for (const after of statuses) {
+        const move = `${before}→${after}`;
+        expect(concernsSites(before, after), move).toBe(concerned.has(move));
+      }
+    }
   });
 });

@@ -35,3 +35,8 @@ export function publishedAtChange(from: ContentStatus | null, to: ContentStatus)
   if (to === 'published') return from === 'published' ? 'keep' : 'set';
   return from === null ? 'clear' : 'keep';
 }
+
+/** Whether a change to an item concerns the sites: anything that makes it, keeps it or stops it being published. */
+export function concernsSites(before: ContentStatus | null, after: ContentStatus | null): boolean {
+  return before === 'published' || after === 'published';
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertValidContentSchema, validateData } from '../content/data-validator.js';
-import { mergeOverrides } from '../sync/merge-overrides.js';
+import { mergeOverrides } from '../content/merge-overrides.js';
 import { DEMO_CONTENT_TYPES, DEMO_ITEMS, DEMO_MAPPINGS } from './demo-content.js';
 
 const schemaOf = (slug: string) =>

@@ -19,6 +19,7 @@ import { memberRoutes } from '../organizations/members.routes.js';
 import { organizationRoutes } from '../organizations/organization.routes.js';
 import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
+import { publishTrigger } from '../sync/publish-trigger.js';
 import { syncJobRoutes } from '../sync/sync-jobs.routes.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerOriginCheck } from './csrf.js';
@@ -69,7 +70,7 @@ export async function buildApp(
   await app.register(invitationRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(contentTypeRoutes, deps);
-  await app.register(contentItemRoutes, deps);
+  await app.register(contentItemRoutes, { db: deps.db, publishListener: publishTrigger(deps.queue) });
   await app.register(siteRoutes, deps);
   await app.register(mappingRoutes, deps);
   await app.register(previewRoutes, deps);

@@ -7,7 +7,7 @@ import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 import { badRequest, notFound, unprocessable } from '../http/problem.js';
 import { findSite } from '../sites/sites.repo.js';
-import { mergeOverrides } from '../sync/merge-overrides.js';
+import { mergeOverrides } from '../content/merge-overrides.js';
 import {
   deleteMapping,
   findItemWithSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeOverrides } from './merge-overrides.js';
+import { mergeOverrides } from '../content/merge-overrides.js';
 import {
   canonicalJson,
   diffItems,

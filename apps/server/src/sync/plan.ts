@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PayloadItem } from '@datasync/contracts';
-import { mergeOverrides } from './merge-overrides.js';
+import { mergeOverrides } from '../content/merge-overrides.js';
 
 // The sync plan: which items a site receives, in what form. Pure (no I/O), so it is unit-tested exhaustively and
 // the preview route and the sync engine cannot disagree about what a site gets.

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import type { PublishListener } from '../content/publish-listener.js';
 import type { Tx } from '../db/types.js';
 import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
 import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
@@ -7,6 +8,13 @@ import { findQueuedPublishJob, insertSyncJob, sitesReceivingItem, setJobSites } 
 
 /** Publishing several items in a row makes one sync: the job waits this long before it is planned. */
 export const PUBLISH_COALESCE_SECONDS = 1;
+
+/** Content's publish listener: each change to published content schedules a sync of the sites that receive it. */
+export function publishTrigger(queue: SyncQueue): PublishListener {
+  return {
+    publishedItemChanged: (tx, principal, itemId) => schedulePublishSync(tx, queue, principal, itemId),
+  };
+}
 
 /**
  * Schedules a sync of the sites that receive an item, because it was published, changed while published,
@@ -42,9 +50,4 @@ export async function schedulePublishSync(
     startAfter: PUBLISH_COALESCE_SECONDS,
     db: transactionExecutor(tx),
   });
-}
-
-/** Whether a change to an item concerns the sites: anything that makes it, keeps it or stops it being published. */
-export function concernsSites(before: string | null, after: string | null): boolean {
-  return before === 'published' || after === 'published';
 }
