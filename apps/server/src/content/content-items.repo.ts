@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, ilike, sql, type SQL } from 'drizzle-orm';
 import type { ContentStatus } from '@datasync/contracts';
 import { contentItems, contentTypes } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
-import { cursorKeyOf, keyset } from '../http/pagination.js';
+import { cursorKeyOf, keyset } from '../db/keyset.js';
 
 export type ContentItemRow = typeof contentItems.$inferSelect & { contentTypeSlug: string };
 type PublishedAt = 'set' | 'keep' | 'clear';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../http/problem.js';
+import { contentSchemaProblem } from '../http/domain-errors.js';
+import { ContentSchemaError } from './content-schema-error.js';
 import {
   assertValidContentSchema,
   cachedValidatorCount,
@@ -41,8 +42,8 @@ function schemaErrors(schema: unknown) {
   try {
     assertValidContentSchema(schema);
   } catch (error) {
-    expect(error).toBeInstanceOf(HttpProblem);
-    const problem = (error as HttpProblem).toProblem();
+    expect(error).toBeInstanceOf(ContentSchemaError);
+    const problem = contentSchemaProblem(error as ContentSchemaError).toProblem();
     expect(problem).toMatchObject({ status: 400, type: 'urn:datasync:problem:validation-error' });
     expect(problem.errors?.every((e) => e.in === 'body' && e.pointer.startsWith('/schema'))).toBe(true);
     return problem.errors!;

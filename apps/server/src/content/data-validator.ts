@@ -2,8 +2,8 @@ import { hash } from 'node:crypto';
 import type { InvalidParam } from '@datasync/contracts';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsPlugin from 'ajv-formats';
-import { HttpProblem } from '../http/problem.js';
 import { escapePointer, isPlainObject } from '../lib/json.js';
+import { ContentSchemaError } from './content-schema-error.js';
 import { findSubschema, jsonIssue, subschemas, type SchemaIssue } from './schema-walk.js';
 import { findRefCycle } from './ref-cycles.js';
 import { invalidRegExpReason, linearRegExp } from './linear-regexp.js';
@@ -49,26 +49,7 @@ function makeAjv(): Ajv2020 {
 let ajv = makeAjv();
 let compiles = 0;
 
-/** A problem whose entries are the schema's issues, pointers under `/schema`. */
-const schemaProblem = (status: number, typeName: string, detail: string) => (issues: SchemaIssue[]) =>
-  new HttpProblem(
-    status,
-    typeName,
-    detail,
-    issues.map((issue) => ({ in: 'body', pointer: `/schema${issue.pointer}`, message: issue.message })),
-  );
-
-const problemFor = schemaProblem(
-  400,
-  'validation-error',
-  'The schema is not a valid JSON Schema 2020-12 for content (see docs/content-schemas.md).',
-);
-
-const unsupportedPatternProblem = schemaProblem(
-  422,
-  'unprocessable',
-  'The schema has regular expressions this server does not run: patterns must run in linear time (see docs/content-schemas.md).',
-);
+const invalidSchema = (issues: SchemaIssue[]) => new ContentSchemaError('invalid', issues);
 
 /** The field an Ajv error is about: the missing or unknown property itself, not the object that holds it. */
 function pointerOf(error: ErrorObject): string {
@@ -186,26 +167,27 @@ function validatorFor(schema: Record<string, unknown>): ValidateFunction {
 }
 
 /**
- * Throws a 400 problem (pointers under `/schema`) unless `schema` is a JSON Schema 2020-12 a content type can
- * use: an object schema with properties, valid against the meta-schema, compilable (regexes, $refs, formats),
- * with well-formed `x-ui` hints; a 422 if it is, but has patterns the linear-time engine cannot run. A valid
+ * Throws a ContentSchemaError, `invalid`, unless `schema` is a JSON Schema 2020-12 a content type can use: an
+ * object schema with properties, valid against the meta-schema, compilable (regexes, $refs, formats), with
+ * well-formed `x-ui` hints; `unsupported-patterns` if it is, but has patterns the linear-time engine cannot run. A valid
  * schema's validator is compiled here and cached for validateData.
  */
 export function assertValidContentSchema(schema: unknown): void {
-  if (!isPlainObject(schema)) throw problemFor([{ pointer: '', message: 'must be a JSON Schema object' }]);
+  if (!isPlainObject(schema)) throw invalidSchema([{ pointer: '', message: 'must be a JSON Schema object' }]);
   const unusable = jsonIssue(schema, MAX_SCHEMA_DEPTH);
-  if (unusable) throw problemFor([unusable]);
+  if (unusable) throw invalidSchema([unusable]);
   const declared = schema.$schema;
   if (declared !== undefined && declared !== JSON_SCHEMA_2020 && declared !== `${JSON_SCHEMA_2020}#`) {
-    throw problemFor([{ pointer: '/$schema', message: `must be "${JSON_SCHEMA_2020}" (or left out)` }]);
+    throw invalidSchema([{ pointer: '/$schema', message: `must be "${JSON_SCHEMA_2020}" (or left out)` }]);
   }
   const metaIssues = ajv.validateSchema(schema)
     ? []
     : (ajv.errors ?? []).map((error) => ({ pointer: pointerOf(error), message: messageOf(error) }));
   const patterns = patternIssues(schema);
   const issues = firstPerPointer([...metaIssues, ...structuralIssues(schema), ...patterns.invalid]);
-  if (issues.length > 0) throw problemFor(issues);
-  if (patterns.unsupported.length > 0) throw unsupportedPatternProblem(patterns.unsupported);
+  if (issues.length > 0) throw invalidSchema(issues);
+  if (patterns.unsupported.length > 0)
+    throw new ContentSchemaError('unsupported-patterns', patterns.unsupported);
   const key = cacheKey(schema);
   if (validators.has(key)) return;
   try {
@@ -213,11 +195,11 @@ export function assertValidContentSchema(schema: unknown): void {
   } catch (error) {
     if (error instanceof RangeError) {
       compiles = COMPILES_PER_INSTANCE; // an overflow may leave Ajv's state half-built: start afresh next time
-      throw problemFor([
+      throw invalidSchema([
         { pointer: '', message: 'is too complex to compile: its references nest too deeply' },
       ]);
     }
-    throw problemFor([compileIssue(schema, error instanceof Error ? error.message : String(error))]);
+    throw invalidSchema([compileIssue(schema, error instanceof Error ? error.message : String(error))]);
   }
 }
 

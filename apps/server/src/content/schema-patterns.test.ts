@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HttpProblem } from '../http/problem.js';
+import { contentSchemaProblem } from '../http/domain-errors.js';
+import { ContentSchemaError } from './content-schema-error.js';
 import { assertValidContentSchema, validateData } from './data-validator.js';
 import { MAX_PATTERN_LENGTH, MAX_PATTERN_WEIGHT } from './linear-regexp.js';
 
@@ -16,8 +17,8 @@ function refusal(schema: unknown) {
   try {
     assertValidContentSchema(schema);
   } catch (error) {
-    expect(error).toBeInstanceOf(HttpProblem);
-    const { status, type, errors } = (error as HttpProblem).toProblem();
+    expect(error).toBeInstanceOf(ContentSchemaError);
+    const { status, type, errors } = contentSchemaProblem(error as ContentSchemaError).toProblem();
     return { status, type, errors };
   }
   return undefined;

@@ -1,6 +1,7 @@
 import type { InvalidParam, Problem } from '@datasync/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { domainProblem } from './domain-errors.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { escapePointer } from '../lib/json.js';
 import type { UiFallback } from './web-ui.js';
@@ -74,7 +75,8 @@ const PATH_ERRORS: Record<string, string> = {
 };
 
 function toProblem(error: FastifyError, request: FastifyRequest): Problem {
-  if (error instanceof HttpProblem) return error.toProblem();
+  const known = error instanceof HttpProblem ? error : domainProblem(error);
+  if (known) return known.toProblem();
   if (error.validation) {
     return validationProblem((error.validationContext ?? 'body') as RequestPart, error.validation);
   }

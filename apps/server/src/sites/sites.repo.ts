@@ -1,7 +1,7 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobLogs, sites } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
-import { cursorKeyOf, keyset } from '../http/pagination.js';
+import { cursorKeyOf, keyset } from '../db/keyset.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 
