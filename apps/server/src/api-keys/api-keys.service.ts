@@ -2,10 +2,10 @@ import { roleAtLeast, type ApiKey, type ApiKeyCreator, type Role } from '@datasy
 import type { AppDb, Tx } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import { generateApiKey } from '../auth/api-key-token.js';
-import { scopeOf, type Principal } from '../auth/principal.js';
+import { generateApiKey } from '../crypto/bearer-tokens.js';
+import { scopeOf, type Principal } from '../access/principal.js';
 import { forbidden, notFound } from '../http/problem.js';
-import { findRoleOfUser } from '../organizations/memberships.repo.js';
+import { findRoleOfUser } from '../access/memberships.repo.js';
 import { assertMayGrant } from '../organizations/role-rules.js';
 import {
   findKey,

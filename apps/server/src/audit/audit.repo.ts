@@ -1,6 +1,6 @@
 import { auditLog } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 
 export interface AuditEntry {
   action: string;

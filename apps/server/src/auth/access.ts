@@ -1,13 +1,13 @@
 import { can, type Permission } from '@datasync/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDb } from '../db/types.js';
-import { listUserMemberships } from '../organizations/memberships.repo.js';
+import { listUserMemberships } from '../access/memberships.repo.js';
 import { toFetchHeaders } from '../http/fetch-headers.js';
 import { forbidden, unauthorized } from '../http/problem.js';
 import { principalOfApiKey } from './api-key-principal.js';
-import { hashToken, looksLikeApiKey } from './api-key-token.js';
+import { hashToken, looksLikeApiKey } from '../crypto/bearer-tokens.js';
 import type { Auth } from './better-auth.js';
-import type { Principal, SessionUser } from './principal.js';
+import type { Principal, SessionUser } from '../access/principal.js';
 
 /**
  * Who may call a route: anyone, any signed-in user (even one without an organization), or a caller whose role in

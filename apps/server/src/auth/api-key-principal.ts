@@ -2,9 +2,9 @@ import { lesserRole } from '@datasync/contracts';
 import { findActiveKeyByHash, touchLastUsed } from '../api-keys/api-keys.repo.js';
 import { withTenant } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
-import { findRoleOfUser } from '../organizations/memberships.repo.js';
-import { hashToken } from './api-key-token.js';
-import type { Principal } from './principal.js';
+import { findRoleOfUser } from '../access/memberships.repo.js';
+import { hashToken } from '../crypto/bearer-tokens.js';
+import type { Principal } from '../access/principal.js';
 
 /**
  * Whom a presented key authenticates as: its organization, with the lesser of the key's role and its creator's

@@ -1,25 +1,10 @@
-import {
-  LoginBodySchema,
-  MeSchema,
-  SessionInfoSchema,
-  SignupBodySchema,
-  SignupModeSchema,
-} from '@datasync/contracts';
+import { LoginBodySchema, SessionInfoSchema } from '@datasync/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
-import { toFetchHeaders } from '../http/fetch-headers.js';
-import { listUserMemberships } from '../organizations/memberships.repo.js';
+import { forwardCookies, toFetchHeaders } from '../http/fetch-headers.js';
+import { organizationsOfUser } from '../access/memberships.service.js';
 import { fromAuthError } from './auth-errors.js';
-import { createLoginThrottle, tooEarly } from './login-throttle.js';
-import { describeCaller } from './me.service.js';
-import { getSignupMode, signUp } from './signup.service.js';
-
-/** better-auth's Set-Cookie headers, passed through to our reply. */
-function forwardCookies(reply: FastifyReply, headers: Headers): void {
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) reply.header('set-cookie', cookies);
-}
+import { credentialsRateLimit, createLoginThrottle, tooEarly } from './login-throttle.js';
 
 /**
  * Thin, stable auth routes over better-auth's server API, so API clients and tests need not know its paths.
@@ -28,38 +13,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
   app,
   { db, auth, config, loginThrottle = createLoginThrottle() },
 ) => {
-  const rateLimit = { max: config.loginRateLimit, timeWindow: 60_000 };
-
-  app.post(
-    '/api/v1/auth/signup',
-    {
-      config: { access: 'public', rateLimit },
-      schema: { tags: ['auth'], body: SignupBodySchema, response: { 201: MeSchema } },
-    },
-    async (request, reply) => {
-      const { me, headers } = await signUp(
-        { db, auth, config },
-        request.body,
-        toFetchHeaders(request.headers),
-      );
-      forwardCookies(reply, headers);
-      return reply.status(201).send(me);
-    },
-  );
-
-  app.get(
-    '/api/v1/auth/signup-mode',
-    {
-      config: { access: 'public' },
-      schema: {
-        tags: ['auth'],
-        description:
-          'Who may sign up here, for the sign-up page to show the right form before anyone signs in.',
-        response: { 200: SignupModeSchema },
-      },
-    },
-    () => getSignupMode({ db, config }),
-  );
+  const rateLimit = credentialsRateLimit(config);
 
   app.post(
     '/api/v1/auth/login',
@@ -76,10 +30,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       attempt.succeeded();
       forwardCookies(reply, headers);
       const { user } = response;
-      const memberships = await listUserMemberships(db, user.id);
       return {
         user: { id: user.id, email: user.email, name: user.name },
-        organizations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role })),
+        organizations: await organizationsOfUser(db, user.id),
       };
     },
   );
@@ -94,11 +47,5 @@ export const authRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (
       forwardCookies(reply, headers);
       return reply.status(204).send();
     },
-  );
-
-  app.get(
-    '/api/v1/me',
-    { config: { access: 'organization:read' }, schema: { tags: ['auth'], response: { 200: MeSchema } } },
-    (request) => describeCaller(db, request.principal!, request.sessionUser),
   );
 };

@@ -10,7 +10,14 @@
  * Unknown emails are counted exactly like known ones, so the throttle does not tell whether an account exists.
  */
 import type { FastifyReply } from 'fastify';
+import type { Config } from '../config.js';
 import { HttpProblem } from '../http/problem.js';
+
+/** The per-IP rate limit of the routes that take a password (login and sign-up), per minute. */
+export const credentialsRateLimit = (config: Pick<Config, 'loginRateLimit'>) => ({
+  max: config.loginRateLimit,
+  timeWindow: 60_000,
+});
 
 const FREE_FAILURES = 5;
 const FIRST_DELAY_MS = 1_000;

@@ -6,7 +6,7 @@ import type {
   UpdateContentTypeBody,
 } from '@datasync/contracts';
 import { recordAudit } from '../audit/audit.repo.js';
-import { scopeOf, type Principal } from '../auth/principal.js';
+import { scopeOf, type Principal } from '../access/principal.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import type { AppDb, Tx } from '../db/types.js';

@@ -1,5 +1,5 @@
 import type { DemoLoadResult } from '@datasync/contracts';
-import { scopeOf, type Principal } from '../auth/principal.js';
+import { scopeOf, type Principal } from '../access/principal.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import type { Config } from '../config.js';
 import { assertValidContentSchema } from '../content/data-validator.js';

@@ -15,8 +15,10 @@ import { metricsRoutes } from '../metrics/metrics.routes.js';
 import { registerLiveRoutes } from '../live/live.routes.js';
 import { invitationRoutes } from '../organizations/invitations.routes.js';
 import { mappingRoutes } from '../mappings/mappings.routes.js';
+import { meRoutes } from '../organizations/me.routes.js';
 import { memberRoutes } from '../organizations/members.routes.js';
 import { organizationRoutes } from '../organizations/organization.routes.js';
+import { signupRoutes } from '../onboarding/signup.routes.js';
 import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview.routes.js';
 import { publishTrigger } from '../sync/publish-trigger.js';
@@ -64,7 +66,9 @@ export async function buildApp(
 
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
+  await app.register(signupRoutes, deps);
   await app.register(authRoutes, deps);
+  await app.register(meRoutes, deps);
   await app.register(organizationRoutes, deps);
   await app.register(memberRoutes, deps);
   await app.register(invitationRoutes, deps);

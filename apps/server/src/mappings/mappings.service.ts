@@ -1,6 +1,6 @@
 import type { InvalidParam, Mapping, PutMappingBody } from '@datasync/contracts';
-import type { Principal } from '../auth/principal.js';
-import { scopeOf } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
+import { scopeOf } from '../access/principal.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { validateData } from '../content/data-validator.js';
 import { withTenant } from '../db/tenant.js';

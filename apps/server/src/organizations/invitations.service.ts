@@ -2,10 +2,10 @@ import type { Invitation, Role } from '@datasync/contracts';
 import type { AppDb } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import { generateInvitationToken, hashToken } from '../auth/api-key-token.js';
-import { scopeOf, type Principal, type SessionUser } from '../auth/principal.js';
+import { generateInvitationToken, hashToken } from '../crypto/bearer-tokens.js';
+import { scopeOf, type Principal, type SessionUser } from '../access/principal.js';
 import { conflict, forbidden, notFound } from '../http/problem.js';
-import { insertMembership, listMembers } from './memberships.repo.js';
+import { insertMembership, listMembers } from '../access/memberships.repo.js';
 import {
   findByTokenHash,
   insertInvitation,

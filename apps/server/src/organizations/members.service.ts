@@ -3,7 +3,7 @@ import type { AppDb, Tx } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { revokeKeysOfLeaver } from '../api-keys/api-keys.service.js';
-import { scopeOf, type Principal } from '../auth/principal.js';
+import { scopeOf, type Principal } from '../access/principal.js';
 import { conflict, notFound } from '../http/problem.js';
 import {
   countOwners,
@@ -12,7 +12,7 @@ import {
   listMembers,
   updateMemberRole,
   type MemberRow,
-} from './memberships.repo.js';
+} from '../access/memberships.repo.js';
 import { assertMayGrant, assertMayManage } from './role-rules.js';
 
 export function toMember(row: MemberRow): Member {

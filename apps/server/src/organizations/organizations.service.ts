@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Organization } from '@datasync/contracts';
-import { users } from '../db/schema/index.js';
 import type { AppDb } from '../db/types.js';
 import { withTenant } from '../db/tenant.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import { notFound } from '../http/problem.js';
-import { insertMembership } from './memberships.repo.js';
+import { insertMembership } from '../access/memberships.repo.js';
 import {
   findCurrentOrganization,
   insertOrganization,
@@ -55,11 +53,6 @@ export async function createOrganizationForOwner(
     });
     return toOrganization(org);
   });
-}
-
-/** Undo a sign-up whose organization could not be created, so the email is free to try again. */
-export async function deleteUser(db: AppDb, userId: string): Promise<void> {
-  await db.delete(users).where(eq(users.id, userId));
 }
 
 export async function getOrganization(db: AppDb, principal: Principal): Promise<Organization> {

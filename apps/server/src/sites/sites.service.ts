@@ -8,7 +8,7 @@ import type {
 } from '@datasync/contracts';
 import type { AppDeps } from '../app-deps.js';
 import { recordAudit } from '../audit/audit.repo.js';
-import { scopeOf, type Principal } from '../auth/principal.js';
+import { scopeOf, type Principal } from '../access/principal.js';
 import { decryptSecret, encryptSecret } from '../crypto/secret-box.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import type { PublishListener } from '../content/publish-listener.js';
 import type { Tx } from '../db/types.js';
 import { QUEUES, transactionExecutor } from '../queue/job-queue.js';

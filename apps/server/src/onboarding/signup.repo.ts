@@ -25,3 +25,8 @@ export function claimFirstUser(db: AppDb, userId: string): Promise<boolean> {
     return false;
   });
 }
+
+/** Undoes a sign-up whose organization or membership could not be created, so the email is free to try again. */
+export async function deleteUser(db: AppDb, userId: string): Promise<void> {
+  await db.delete(users).where(eq(users.id, userId));
+}

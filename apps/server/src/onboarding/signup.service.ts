@@ -2,13 +2,13 @@ import type { Me, SignupBody, SignupMode } from '@datasync/contracts';
 import type { AppDeps } from '../app-deps.js';
 import { HttpProblem } from '../http/problem.js';
 import { acceptInvitation, findInvitationFor } from '../organizations/invitations.service.js';
-import { createOrganizationForOwner, deleteUser } from '../organizations/organizations.service.js';
-import { fromAuthError } from './auth-errors.js';
-import { describeCaller } from './me.service.js';
-import type { Principal } from './principal.js';
-import { assertPasswordAllowed } from './password-policy.js';
+import { createOrganizationForOwner } from '../organizations/organizations.service.js';
+import { fromAuthError } from '../auth/auth-errors.js';
+import { describeCaller } from '../organizations/me.service.js';
+import type { Principal } from '../access/principal.js';
+import { assertPasswordAllowed } from '../auth/password-policy.js';
 import { invitationRefused, signupByInvitationOnly, signupTarget } from './signup-policy.js';
-import { anyUserExists, claimFirstUser } from './signup.repo.js';
+import { anyUserExists, claimFirstUser, deleteUser } from './signup.repo.js';
 
 type SignupDeps = Pick<AppDeps, 'db' | 'auth' | 'config'>;
 
