@@ -6,7 +6,7 @@ import {
   UpdateContentItemBodySchema,
 } from '@datasync/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppDb } from '../db/types.js';
+import type { AppDeps } from '../app-deps.js';
 import { IdParamsSchema } from '../http/common-schemas.js';
 import {
   createContentItem,
@@ -18,10 +18,7 @@ import {
 import type { PublishListener } from './publish-listener.js';
 
 /** The database, and who hears of changes to published items (the sync engine, wired in http/app.ts). */
-export interface ContentItemRouteOptions {
-  db: AppDb;
-  publishListener: PublishListener;
-}
+export type ContentItemRouteOptions = Pick<AppDeps, 'db'> & { publishListener: PublishListener };
 
 const tags = ['content-items'];
 

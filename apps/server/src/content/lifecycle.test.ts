@@ -46,6 +46,7 @@ describe('content lifecycle', () => {
     const concerned = new Set([
       'null→published',
       'draft→published',
+      'archived→published',
       'published→published',
       'published→draft',
       'published→archived',
