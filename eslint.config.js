@@ -131,4 +131,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Bridge until the sync/ restructuring lands: sync/sync-jobs.repo.ts still takes keyset from http/.
+    files: ['apps/server/src/sync/sync-jobs.repo.ts'],
+    rules: { 'import-x/no-restricted-paths': 'off' },
+  },
 );
