@@ -4,6 +4,10 @@ import { getOrganization } from './organizations.service.js';
 import { organizationsOfUser } from '../access/memberships.service.js';
 import type { Principal, SessionUser } from '../access/principal.js';
 
+/**
+ * The caller as GET /api/v1/me and sign-up answer: the user (null for an API key), the active organization and
+ * role, and the organizations to switch between (an API key sees only its own).
+ */
 export async function describeCaller(
   db: AppDb,
   principal: Principal,
