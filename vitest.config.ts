@@ -1,9 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
-// Every test runs on embedded PGlite. With TEST_DATABASE_URL set, the database tests (`*.int.test.ts`) run a
-// second time on that PostgreSQL server, each file in a database of its own copied from a migrated template.
+// Three sets, each test file in exactly one of the first two:
+// - `unit`: plain `*.test.ts` that need no database, no server process and no browser (`npm run test:unit`).
+// - `pglite`: the database tests (`*.int.test.ts`) and the plain tests listed below, on embedded PGlite.
+// - `postgres`: with TEST_DATABASE_URL set, the `*.int.test.ts` again on that PostgreSQL server, each file in a
+//   database of its own copied from a migrated template.
+// The `e2e` project drives the built service (`npm start`) over HTTP and in Chromium.
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const globalSetup = ['apps/server/test/global-setup.ts'];
+
+const testFiles = ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'];
+const databaseTests = ['apps/*/src/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'];
+
+// Plain tests that open a database or start `datasync` processes yet are not `*.int.test.ts`, because they only
+// make sense on one database: PGlite's own behaviour, the CLI on its embedded data folder, PostgreSQL restarted
+// under a running server.
+const processAndEmbeddedDatabaseTests = [
+  'apps/server/src/db/pglite-turns.test.ts',
+  'apps/server/test/cli.test.ts',
+  'apps/server/test/data-dir-permissions.test.ts',
+  'apps/server/test/postgres-restart.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -13,8 +30,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'unit',
+          include: testFiles,
+          exclude: ['**/node_modules/**', ...databaseTests, ...processAndEmbeddedDatabaseTests],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'pglite',
-          include: ['apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+          include: [...databaseTests, ...processAndEmbeddedDatabaseTests],
           env: { TEST_DB: 'pglite' },
           globalSetup,
         },
@@ -36,7 +61,7 @@ export default defineConfig({
               extends: true,
               test: {
                 name: 'postgres',
-                include: ['apps/*/src/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
+                include: databaseTests,
                 env: { TEST_DB: 'postgres' },
                 globalSetup,
               },
