@@ -5,7 +5,6 @@ import { defineConfig } from 'vitest/config';
 // - `pglite`: the database tests (`*.int.test.ts`) and the plain tests listed below, on embedded PGlite.
 // - `postgres`: with TEST_DATABASE_URL set, the `*.int.test.ts` again on that PostgreSQL server, each file in a
 //   database of its own copied from a migrated template.
-// The `e2e` project drives the built service (`npm start`) over HTTP and in Chromium.
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const globalSetup = ['apps/server/test/global-setup.ts'];
 
@@ -45,11 +44,14 @@ export default defineConfig({
         },
       },
       {
-        // The admin UI in Chromium against `npm start` (e2e/admin-ui.test.ts); skipped without /usr/bin/chromium.
+        // `npm start` drives each file: the admin UI in Chromium (e2e/admin-ui.test.ts, skipped without
+        // /usr/bin/chromium) and the demo sync over HTTP. One file at a time: each `npm start` rebuilds the UI into
+        // the same apps/web/dist that the other's server is serving.
         extends: true,
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          fileParallelism: false,
           testTimeout: 90_000,
           hookTimeout: 180_000,
           expect: { poll: { timeout: 20_000 } },

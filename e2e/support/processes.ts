@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +17,22 @@ export function freePort(): Promise<number> {
       );
     });
   });
+}
+
+/** The executables of the live processes in process group `pgid` (Linux: read from /proc). */
+export function groupExecutables(pgid: number): string[] {
+  const executables: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // The fields after the command name (which may hold spaces and parentheses): state, ppid, pgrp, …
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (group === pgid) executables.push(readlinkSync(`/proc/${pid}/exe`));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return executables;
 }
 
 export interface NpmStart {
