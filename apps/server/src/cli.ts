@@ -142,7 +142,7 @@ async function migrate(): Promise<void> {
     import('./db/open.js'),
     import('./logger.js'),
   ]);
-  if (!config.databaseUrl) await openDataDir(config.dataDir, createLogger(config.logLevel));
+  if (!config.databaseUrl) await openDataDir(config.dataDir, createLogger(config));
   const database = await openDatabase(config);
   try {
     await database.migrate();

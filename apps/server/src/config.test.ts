@@ -143,6 +143,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
+  it('leaves the log format to the terminal check unless LOG_FORMAT is json or pretty', () => {
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(/LOG_FORMAT/);
+  });
+
   it('runs the sync engine in its own thread unless SYNC_THREAD says false', () => {
     expect(loadConfig({}).syncThread).toBe(true);
     expect(loadConfig({ SYNC_THREAD: 'false' }).syncThread).toBe(false);

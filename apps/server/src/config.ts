@@ -15,6 +15,8 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  /** `pretty` (readable lines) or `json`; unset: pretty when stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   LANDING_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3001 }),
   /** Where browsers reach the service; the only origin allowed to send cookie-authenticated writes. */
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -72,6 +74,8 @@ export interface Config {
   secretKey?: string;
   nodeEnv: Env['NODE_ENV'];
   logLevel: string;
+  /** Unset: chosen by whether stdout is a terminal (see logger.ts). */
+  logFormat?: Env['LOG_FORMAT'];
   landingPort: number;
   publicUrl: string;
   /** Fastify's `trustProxy`: false, true, or the addresses/CIDRs of trusted proxies. */
@@ -196,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY,
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     landingPort: e.LANDING_PORT,
     publicUrl: e.PUBLIC_URL ?? `http://${browsableHost(e.HOST)}:${e.PORT}`,
     trustProxy: trustProxy as TrustProxy,

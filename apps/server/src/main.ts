@@ -28,7 +28,7 @@ export interface ServeOptions {
  * The landing pages start after the database, whose lock tells a second process on the same data folder to stop.
  */
 export async function startServer(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config);
   warnIfPlainHttp(config, logger);
   // With PostgreSQL, DATA_DIR holds only the landing pages' files, when they use the default folder.
   if (!config.databaseUrl || (options.landing && !options.landing.dataDir))
@@ -93,7 +93,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
  * queue, each delivery handed to one worker at a time.
  */
 export async function startWorker(config: Config): Promise<{ stop(): Promise<void> }> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config);
   if (!config.databaseUrl) await openDataDir(config.dataDir, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
   const database = await openDatabase(config);
