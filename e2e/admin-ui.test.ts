@@ -247,7 +247,10 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
     expect(await live.count()).toBe(0);
     const facebook = page.getByRole('table', { name: 'Deliveries' }).locator('tr[data-site="facebook"]');
     expect(await facebook.textContent()).toContain('2 attempts');
-    expect(await log.locator('li[data-level="warn"]').count()).toBeGreaterThan(0);
+    // One warning: Facebook's first attempt failed and its quick retry succeeded.
+    expect(await log.locator('li[data-level="warn"]').allTextContents()).toEqual([
+      expect.stringContaining('facebook: attempt 1 failed'),
+    ]);
     await shot('10-job-done');
     await fetch(`${landingUrl}/google/faults`, { method: 'POST', body: JSON.stringify({ delay_ms: 0 }) });
   });
@@ -401,7 +404,8 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
       await expect.poll(() => streams()[0]?.eventIds.length ?? 0).toBeGreaterThan(0);
       const beforeCut = [...streams()[0]!.eventIds];
 
-      expect(proxy.cut()).toBeGreaterThan(0);
+      // At least the live stream's two sockets (browser side and server side); other idle keep-alive ones too.
+      expect(proxy.cut()).toBeGreaterThanOrEqual(2);
       await watcher.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
       await shot('16b-job-reconnecting', watcher);
       await expect
@@ -537,7 +541,7 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
       fetch(`${app.url}/api/v1/content-items`, { headers: { authorization: `Bearer ${key}` } });
     const listed = await withKey();
     expect(listed.status).toBe(200);
-    expect(((await listed.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(4); // the demo's items
 
     await page.reload();
     const keys = page.getByRole('table', { name: 'API keys' });

@@ -13,7 +13,7 @@ afterEach(() => rm(dataDir, { recursive: true, force: true }));
 describe('resolveSecretKey', () => {
   it('generates a key once into the data folder, readable by the owner only, and reuses it', async () => {
     const first = await resolveSecretKey({ dataDir });
-    expect(first.length).toBeGreaterThanOrEqual(43);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes, base64url
     const file = join(dataDir, 'secret.key');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await readFile(file, 'utf8')).trim()).toBe(first);

@@ -407,10 +407,12 @@ describe('fuzzing every write route', () => {
 
   it('reads the write routes from the app and their body schemas from its OpenAPI document', () => {
     const listed = routes.map((route) => `${route.method} ${route.url}`);
-    expect(listed.length).toBeGreaterThanOrEqual(KNOWN_WRITE_ROUTES.length);
     expect(KNOWN_WRITE_ROUTES.filter((route) => !listed.includes(route))).toEqual([]);
-    const withBodies = routes.filter((route) => route.bodySchema).length;
-    expect(withBodies).toBeGreaterThanOrEqual(15);
+    // Of the known routes, those whose OpenAPI operation declares a JSON body (the others take none).
+    const knownWithBodies = routes.filter(
+      (route) => route.bodySchema && KNOWN_WRITE_ROUTES.includes(`${route.method} ${route.url}`),
+    );
+    expect(knownWithBodies).toHaveLength(15);
   });
 
   it('answers every generated request below 500, refusals as problem+json naming the fields', async () => {

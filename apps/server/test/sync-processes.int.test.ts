@@ -320,8 +320,11 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
     const active = activeRows[0]!.active;
     expect((await getJob(owner, jobId)).status).toBe('running');
     // Claimed deliveries stay `pending` until recorded (decision 011): the ones the kill cut off are unfinished.
-    expect(atKill.pending ?? 0, 'deliveries left unfinished by the kill').toBeGreaterThan(0);
+    // The held requests were never answered; the answered ones may or may not have been recorded yet.
+    const held = SITES - ANSWERED;
+    expect(atKill.pending ?? 0, 'deliveries left unfinished by the kill').toBeGreaterThanOrEqual(held);
     expect((atKill.pending ?? 0) + (atKill.success ?? 0)).toBe(SITES);
+    // How the engine groups deliveries into pg-boss jobs is its own business: at least one was cut off.
     expect(active, 'pg-boss jobs left active by the kill').toBeGreaterThan(0);
 
     respond = (request) => (ledger.take(request).verified ? {} : { status: 401 });
@@ -355,8 +358,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
     }
     // Each version applied exactly once per site, in order, despite the repeats.
     for (const site of sites) expect(ledger.applied.get(site.id), site.slug).toEqual([1, 2]);
-    // The crash really interrupted deliveries that then came again with their webhook-id.
-    expect(repeated.length).toBeGreaterThan(0);
+    // The crash really interrupted deliveries that then came again with their webhook-id: every held one, and
+    // the answered ones whose answer the kill kept from being recorded.
+    expect(repeated.length).toBeGreaterThanOrEqual(held);
+    expect(repeated.length).toBeLessThanOrEqual(SITES);
     expect(concurrent, 'webhook-ids delivered by two requests at the same time').toEqual([]);
     expect(ledger.arrivals.filter((a) => !a.verified)).toEqual([]);
   }

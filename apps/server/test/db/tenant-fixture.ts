@@ -27,6 +27,15 @@ export const TENANT_TABLES = [
   'audit_log',
 ] as const;
 
+/** The rows seedTwoTenants gives each organization per table: its owner and the shared viewer are two members. */
+export const ROWS_PER_TENANT: Record<(typeof TENANT_TABLES)[number], number> = {
+  ...(Object.fromEntries(TENANT_TABLES.map((table) => [table, 1])) as Record<
+    (typeof TENANT_TABLES)[number],
+    number
+  >),
+  memberships: 2,
+};
+
 function rowsFor(org: string, user: string, n: string): string {
   const id = (suffix: string) => `'00000000-0000-4000-8000-${suffix}${n.repeat(12 - suffix.length)}'`;
   return `
