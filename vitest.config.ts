@@ -31,6 +31,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: testFiles,
+          // Files share a worker's module cache, which more than halves the run. It holds while unit tests leave no
+          // state behind: no module mocks, and stubbed globals restored after each test.
+          isolate: false,
           exclude: ['**/node_modules/**', ...databaseTests, ...processAndEmbeddedDatabaseTests],
         },
       },
