@@ -3,10 +3,10 @@ import { createAuth } from '../../apps/server/src/auth/better-auth.js';
 import { loadConfig, type Config } from '../../apps/server/src/config.js';
 import { limitHeapGrowth } from '../../apps/server/src/heap-growth.js';
 import { buildApp, type App } from '../../apps/server/src/http/app.js';
-import { writtenLinesFor } from '../../apps/server/src/live/written-lines.js';
+import { writtenLinesFor } from '../../apps/server/src/live/index.js';
 import { deriveKeys, type Keys } from '../../apps/server/src/secret-key.js';
-import { startServiceEngine } from '../../apps/server/src/sync/service-engine.js';
-import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
+import { startServiceEngine } from '../../apps/server/src/sync/engine/service-engine.js';
+import type { SyncQueue } from '../../apps/server/src/sync/jobs/sync-jobs.service.js';
 import type { BenchDatabase } from './databases.js';
 
 export interface BenchApp {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDeliveryClient } from '../../apps/server/src/sync/deliver.js';
-import { webhookHeaders } from '../../apps/server/src/sync/sign.js';
+import { createDeliveryClient } from '../../apps/server/src/sync/deliver/deliver.js';
+import { webhookHeaders } from '../../apps/server/src/sync/deliver/sign.js';
 import { filler, type RawRun } from './raw-ceiling.js';
 
 /**

@@ -5,10 +5,11 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { QUEUES } from '../../apps/server/src/queue/job-queue.js';
-import { PLAN_JOB_OPTIONS, type PlanJobData } from '../../apps/server/src/sync/sync-context.js';
-import type { SyncQueue } from '../../apps/server/src/sync/sync-jobs.service.js';
-import { insertLogs } from '../../apps/server/src/sync/sync-jobs.repo.js';
-import { WORK_CHANNEL } from '../../apps/server/src/sync/work-signal.js';
+import { processLiveLines } from '../../apps/server/src/live/index.js';
+import { writeJobLogs } from '../../apps/server/src/sync/jobs/job-log-writer.js';
+import { PLAN_JOB_OPTIONS, type PlanJobData } from '../../apps/server/src/sync/queue/queue-jobs.js';
+import type { SyncQueue } from '../../apps/server/src/sync/jobs/sync-jobs.service.js';
+import { WORK_CHANNEL } from '../../apps/server/src/sync/queue/work-signal.js';
 import { startBenchApp } from './bench-app.js';
 import { openBenchPglite, openBenchPostgres, type DatabaseKind } from './databases.js';
 import type { FigureResult } from './report.js';
@@ -22,7 +23,7 @@ import { summarize } from './stats.js';
 // that parsing 50 streams does not load the service's event loop and the latency includes a real socket hop.
 //
 // Two latencies are measured, and how is part of the figure:
-// - probe lines: while the job runs, the service writes a line into the job every PROBE_MS through insertLogs (the
+// - probe lines: while the job runs, the service writes a line into the job every PROBE_MS through writeJobLogs (the
 //   engine's own path, in its own transaction) and notes the time just before COMMIT. Latency = the client's
 //   receipt − that time: "committed → received", an upper bound by the commit's own duration. The two processes'
 //   clocks are aligned by an IPC ping (the offset of the fastest round trip), so no clock skew is added.
@@ -243,7 +244,7 @@ async function service(
         {
           ...figure('probe line committed → event received, p50', (run) => run.probeP50, 10, {
             method:
-              'a line written through insertLogs every 10 ms during the sync; time taken just before its COMMIT ' +
+              'a line written through writeJobLogs every 10 ms during the sync; time taken just before its COMMIT ' +
               'in the service process, receipt in the clients process, clocks aligned by IPC ping',
             runs: series,
           }),
@@ -321,7 +322,7 @@ async function oneRun(options: {
   for (let n = 0; !ended; n++) {
     const tick = sleep(PROBE_MS);
     await bench.database.db.transaction(async (tx) => {
-      await insertLogs(tx, [
+      await writeJobLogs(tx, processLiveLines, [
         { organizationId: options.orgId, jobId, level: 'debug', message: `${PROBE_PREFIX}${n}` },
       ]);
       committedAt.set(n, now());

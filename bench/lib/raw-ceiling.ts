@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { webhookHeaders } from '../../apps/server/src/sync/sign.js';
+import { webhookHeaders } from '../../apps/server/src/sync/deliver/sign.js';
 import { undici } from './server-undici.js';
 
 export interface RawRun {

@@ -3,10 +3,10 @@ import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Config } from './config.js';
 import type { AppDb, Database } from './db/types.js';
 import type { DemoLanding } from './demo/demo-landing.js';
-import type { WrittenLines } from './live/written-lines.js';
+import type { WrittenLines } from './live/index.js';
 import type { Keys } from './secret-key.js';
 import type { Metrics } from './metrics/metrics.js';
-import type { SyncQueue } from './sync/sync-jobs.service.js';
+import type { SyncQueue } from './sync/jobs/sync-jobs.service.js';
 
 /** The side effects routes and services are given (DESIGN §5): real ones in main.ts, real or fake in tests. */
 export interface AppDeps {

@@ -5,11 +5,11 @@ import { openDatabase } from './db/open.js';
 import { startDemoLanding, type LandingOptions, type RunningLanding } from './demo/demo-landing-server.js';
 import { buildApp } from './http/app.js';
 import { isHttps, warnIfPlainHttp } from './http/transport-security.js';
-import { writtenLinesFor } from './live/written-lines.js';
+import { writtenLinesFor } from './live/index.js';
 import { createLogger } from './logger.js';
 import { deriveKeys, resolveSecretKey } from './secret-key.js';
-import { startSyncEngine, type SyncEngine } from './sync/engine.js';
-import { startServiceEngine } from './sync/service-engine.js';
+import { startSyncEngine, type SyncEngine } from './sync/engine/engine.js';
+import { startServiceEngine } from './sync/engine/service-engine.js';
 
 export interface RunningServer {
   url: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { SyncJob } from '@datasync/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../src/queue/job-queue.js';
-import { DELIVER_JOB_OPTIONS } from '../src/sync/sync-context.js';
+import { DELIVER_JOB_OPTIONS } from '../src/sync/queue/queue-jobs.js';
 import { runCli, waitForListening, type CliProcess } from './support/cli-process.js';
 import { loadDemoData } from './support/demo.js';
 import { startReceiver, type ReceivedRequest, type Receiver, type Reply } from './support/receivers.js';
@@ -372,7 +372,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine across processes
 
   // The same crash without moving the clock: recovery waits for the 120 s expiry and the next pg-boss maintenance
   // run (every 120 s), 2–4 minutes. Opt-in until the engine can shorten both (expireInSeconds in
-  // src/sync/sync-context.ts DELIVER_JOB_OPTIONS, maintenanceIntervalSeconds in src/queue/job-queue.ts).
+  // src/sync/queue/queue-jobs.ts DELIVER_JOB_OPTIONS, maintenanceIntervalSeconds in src/queue/job-queue.ts).
   it.skipIf(!process.env.DATASYNC_SLOW_TESTS)(
     'recovers from a worker killed with SIGKILL mid-job on real pg-boss expiry (DATASYNC_SLOW_TESTS=1)',
     async () => {

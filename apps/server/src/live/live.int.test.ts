@@ -11,7 +11,9 @@ import { testDatabaseKind } from '../../test/support/test-database.js';
 import { addMember, signUp, type SignedInUser } from '../../test/support/users.js';
 import type { JobStatus } from '../db/schema/sync.js';
 import { withTenant } from '../db/tenant.js';
-import { insertLogs, type NewLog } from '../sync/sync-jobs.repo.js';
+import { writeJobLogs } from '../sync/jobs/job-log-writer.js';
+import type { NewLog } from '../sync/jobs/job-logs.repo.js';
+import { writtenLines } from './written-lines.js';
 import { listJobLogRows, selectJobLogRows } from './live.repo.js';
 
 // The live event streams over real HTTP (fetch reading the body as it arrives), fed by real sync jobs run by the
@@ -72,7 +74,7 @@ async function insertJob(organizationId: string): Promise<string> {
 }
 
 /**
- * Writes lines for a job in one transaction, through insertLogs as the engine does. `holdMs` keeps the
+ * Writes lines for a job in one transaction, through writeJobLogs as the engine does. `holdMs` keeps the
  * transaction open after the insert (PostgreSQL only), so a concurrent writer that drew later ids would commit
  * first, were it not for insertLogs' lock.
  */
@@ -83,8 +85,9 @@ async function writeLines(
   holdMs = 0,
 ): Promise<void> {
   await t.database.db.transaction(async (tx) => {
-    await insertLogs(
+    await writeJobLogs(
       tx,
+      writtenLines,
       lines.map((line) => ({ organizationId, jobId, level: 'info', message: 'line', ...line })),
     );
     if (holdMs > 0 && testDatabaseKind() === 'postgres') {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../test/support/sql.js';
 import { organizationWithSites, type SyncOrgSite } from '../../test/support/sync-org.js';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { insertLogs, type NewLog } from '../sync/sync-jobs.repo.js';
+import { writeJobLogs } from '../sync/jobs/job-log-writer.js';
+import type { NewLog } from '../sync/jobs/job-logs.repo.js';
 import { JobTails, type JobTail } from './job-tail.js';
 import { selectJobLogRows } from './live.repo.js';
 import { NotificationHub } from './notification-hub.js';
@@ -62,8 +63,9 @@ async function insertJob(): Promise<string> {
 function write(jobId: string, lines: Partial<NewLog>[], rollBack = false): Promise<void> {
   return t.database.db
     .transaction(async (tx) => {
-      await insertLogs(
+      await writeJobLogs(
         tx,
+        writtenLines,
         lines.map((line) => ({ organizationId: orgId, jobId, level: 'info', message: 'line', ...line })),
       );
       if (rollBack) throw new Error('roll back');

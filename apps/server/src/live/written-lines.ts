@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Database } from '../db/types.js';
-import type { LiveLogRow } from './live.repo.js';
+import { groupBy } from '../lib/group-by.js';
+import { liveLogRowOf, type LiveLogRow } from './live.repo.js';
 
 /** How long written lines wait for their commit's notification (a rolled-back transaction never sends one). */
 const KEEP_MS = 60_000;
@@ -24,6 +25,21 @@ type Shared =
   /** One statement's lines of a job another isolate follows. */
   | { type: 'kept'; from: string; jobId: string; rows: LiveLogRow[] };
 
+/** A job_logs row as written and answered by its INSERT … RETURNING, in SQL column names, with `site_slug`. */
+export type WrittenLogRow = Record<string, unknown> & { job_id: string };
+
+/**
+ * What the writer of log lines tells live/ (the sync engine's job log service, never a repository): it asks whether
+ * a job's lines are wanted, and if so hands over the rows its INSERT returned, so that this process's live tails
+ * take them without reading them back.
+ */
+export interface LiveLines {
+  /** Whether the lines written for `jobId` should be handed to `written` (a live tail of this process follows it). */
+  wants(jobId: string): boolean;
+  /** One statement's lines (any jobs; those of jobs no tail follows are dropped). */
+  written(rows: WrittenLogRow[]): void;
+}
+
 /**
  * Log lines this process wrote for jobs that one of its live tails follows, from their INSERT until the commit's
  * notification reaches the tail, which then takes them instead of reading them back (job-tail.ts).
@@ -31,15 +47,15 @@ type Shared =
  * Why: on the embedded PGlite the tail's read shares the one connection with the engine, and waits behind whatever
  * transaction is queued there (a plan chunk of hundreds of sites: ~100 ms); on PostgreSQL it is a round trip to a
  * server the sync keeps busy (p50 3 ms, p99 17 ms measured during a 1,000-site sync, decision 019). The lines a
- * process writes itself need no read: insertLogs returns them (RETURNING, only for followed jobs) and keeps them here
- * under the key the notification names, (job, greatest id of the statement's lines of that job): one notification
+ * process writes itself need no read: their writer returns them (RETURNING, only for followed jobs) and hands them
+ * over (LiveLines.written), kept here under the key the notification names, (job, greatest id of the statement's lines of that job): one notification
  * per statement and job (migration 0003), so the kept rows are exactly the lines that notification announces.
  *
  * The engine may run in a thread of its own (PostgreSQL, decision 013): `shareAcrossThreads` links the isolates of
  * the process, so the engine thread learns which jobs the API thread's tails follow and posts them the lines it
  * writes. A line posted after its notification arrived is simply read back, as the lines of other processes are.
  */
-export class WrittenLines {
+export class WrittenLines implements LiveLines {
   private readonly followers = new Map<string, number>();
   private readonly kept = new Map<string, Kept>();
   /** The jobs other isolates of this process follow, per isolate. */
@@ -86,9 +102,15 @@ export class WrittenLines {
     };
   }
 
-  /** Whether insertLogs should return and keep the lines it writes for `jobId` (followed here or elsewhere). */
+  /** Whether the lines written for `jobId` should be kept (followed here or elsewhere). */
   wants(jobId: string): boolean {
     return this.followers.has(jobId) || this.followedByOthers(jobId);
+  }
+
+  written(rows: WrittenLogRow[]): void {
+    for (const [jobId, ofJob] of groupBy(rows, (row) => row.job_id)) {
+      if (this.wants(jobId)) this.keep(jobId, ofJob.map(liveLogRowOf));
+    }
   }
 
   /** One statement's lines of one job (any order; kept in id order), here or for the isolate that follows it. */
@@ -155,7 +177,7 @@ export class WrittenLines {
 
 const keyOf = (jobId: string, maxId: number) => `${jobId}:${maxId}`;
 
-/** This isolate's written lines: insertLogs keeps into it, the live tails of this isolate take from it. */
+/** This isolate's written lines: the sync engine's log writer hands lines to it, this isolate's tails take them. */
 export const writtenLines = new WrittenLines();
 
 /**

@@ -14,7 +14,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import { toPage } from '../http/pagination.js';
 import { conflict, notFound, unprocessable } from '../http/problem.js';
-import { checkDestinationUrl, checkHttpUrl, type Lookup } from './destination-url.js';
+import { checkDestinationUrl, checkHttpUrl, type Lookup } from '../net/ssrf-guard.js';
 import { generateSigningSecret, maskSigningSecret, previousSecretActive } from './site-secrets.js';
 import {
   deleteSite as deleteSiteRow,

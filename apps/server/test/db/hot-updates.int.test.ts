@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { withTenant } from '../../src/db/tenant.js';
 import type { Database } from '../../src/db/types.js';
-import { recordAcceptedDeliveries } from '../../src/sync/delivery-batch.repo.js';
+import { recordAcceptedDeliveries } from '../../src/sync/record/outcomes.repo.js';
 import { rowsOf } from '../support/sql.js';
 import { openTestDatabase } from '../support/test-database.js';
 

@@ -4,9 +4,9 @@ import type { AppDeps } from '../../src/app-deps.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/types.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { writtenLinesFor } from '../../src/live/written-lines.js';
+import { writtenLinesFor } from '../../src/live/index.js';
 import { deriveKeys } from '../../src/secret-key.js';
-import { startSyncEngine } from '../../src/sync/engine.js';
+import { startSyncEngine } from '../../src/sync/engine/engine.js';
 import { openTestDatabase } from './test-database.js';
 
 export interface TestApp {

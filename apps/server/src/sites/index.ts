@@ -1,0 +1,3 @@
+// sites/'s public module: what other areas (the sync engine, the process wiring) may use of it.
+export { activeSigningSecrets, createSecretOpener, type SecretOpener } from './site-secrets.js';
+export { findSite } from './sites.repo.js';
