@@ -6,7 +6,7 @@ import type { Database, Tx } from '../db/types.js';
 export const QUEUES = {
   /** Plan a sync job: one delivery per site. */
   plan: 'sync-plan',
-  /** Deliver one site's payload of one job (and its durable retries). */
+  /** Send a chunk of a plan's deliveries, or one delivery's durable retry. */
   deliver: 'sync-deliver',
 } as const;
 

@@ -13,7 +13,7 @@ export interface ClaimedDelivery {
    * Builds the exact bytes to send: the envelope with its payload's items, or the stored body of an older delivery.
    * Bytes, not a string: they are signed and written as they are, where a string is encoded to UTF-8 for each (16 KB
    * twice per delivery, a fifth of the worker's garbage). Built when the send has its HTTP slot and dropped after
-   * it: a claimed chunk of 2,000 deliveries held its 2,000 bodies (34 MB) until the last was recorded.
+   * it, so a claimed chunk of 2,000 deliveries does not hold its 2,000 bodies (34 MB) until the last is recorded.
    */
   buildBody: () => Buffer;
   siteSlug: string;

@@ -5,13 +5,13 @@ import type { Tx } from '../../db/types.js';
 import type { DeliveryRow } from '../jobs/sync-jobs.repo.js';
 
 // The delivery path's statements, each covering a whole batch of deliveries: claiming 64 deliveries or recording
-// 200 successes costs a few statements, not a few per delivery (issue 4's performance goals).
+// 200 successes costs a few statements, not a few per delivery.
 
 /**
- * Reads the deliveries still worth sending (`pending`, or `in_progress` as an engine before decision 011 left
- * them). Superseded or finished ones, and duplicate queue entries for them, are left out: nothing to send. A read,
+ * Reads the deliveries still worth sending (`pending`, or `in_progress`, left in rows by engines that marked
+ * their claims). Superseded or finished ones, and duplicate queue entries for them, are left out: nothing to send. A read,
  * not an update: the queue job handed to this worker is what makes the send its own (pg-boss gives a job to one
- * worker at a time), and marking each row `in_progress` cost a new row version with five index entries per
+ * worker at a time), and marking each row `in_progress` would cost a new row version with five index entries per
  * delivery without keeping anyone from sending (decision 011).
  */
 export function claimDeliveries(tx: Tx, ids: string[]): Promise<ClaimedRow[]> {

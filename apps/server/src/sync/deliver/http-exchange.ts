@@ -24,7 +24,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 /**
  * One POST through undici's dispatcher with a handler of our own, rather than `request()`: that API wraps every
  * response in a Readable stream, an AbortSignal and a few promises, which for a 2-byte answer cost more than the
- * exchange itself (a quarter of the client's CPU per request, measured in docs/benchmarks.md, item 24). Settles
+ * exchange itself (a quarter of the client's CPU per request). Settles
  * once, with whichever comes first: the answer, an error, or the timeout. `release` is called once, when undici is
  * done with the request (its connection slot is free again), which after a timeout may be later than the answer.
  */

@@ -24,7 +24,7 @@ export interface EngineThread {
 
 /**
  * Runs the sync engine (queue, worker, delivery client) in a worker thread of this process, on a PostgreSQL server
- * (decision 013). Its event loop and heap are its own: a big sync no longer delays the API's requests and live
+ * (decision 013). Its event loop and heap are its own: a big sync does not delay the API's requests and live
  * streams, and the engine runs outside the async-context tracking that the auth library turns on for every promise
  * of the thread it runs in (a hook per promise, a tenth of the engine's time). Resolves once the engine runs.
  */

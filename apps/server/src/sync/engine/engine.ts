@@ -16,16 +16,12 @@ export interface SyncEngine {
 }
 
 // An embedded PGlite runs its statements on this process's event loop, one at a time, so it wants smaller units
-// of work than a PostgreSQL server.
+// of work than a PostgreSQL server. Its first plan chunk is PostgreSQL's (FIRST_PLAN_CHUNK_SITES).
 /**
  * Sites per plan transaction on an embedded PGlite (PostgreSQL: PLAN_CHUNK_SITES, 2,000). Measured (10,000 sites,
  * medians of 3): chunks of 250 → 1,003 deliveries/s, 500 → 1,091, 1,000 → 1,274, 2,000 → 1,020.
  */
 const EMBEDDED_PLAN_CHUNK_SITES = 1_000;
-// The first chunk is PostgreSQL's (FIRST_PLAN_CHUNK_SITES, 100). PGlite started at 250 until its queries let the
-// event loop turn (decision 016); since, a first chunk of 100 delivers as fast as one of 250 (two alternating 3-run
-// series: 1,000 sites 1,347 / 1,187 against 1,257 / 1,390 deliveries/s, 10,000 sites 1,363 / 1,417 against 1,351 /
-// 1,425) and sends a 1,000-site sync's first webhook ~90 ms sooner (162–165 against 246–264 ms after the POST).
 /**
  * Deliveries a worker takes on at once with an embedded PGlite, unless WORKER_CONCURRENCY says (PostgreSQL: the
  * worker's default, 1,024). Measured (1,000 sites, medians of 5): 256 → 0.86 s, 1,024 → 1.27 s; 10,000 sites about

@@ -35,7 +35,7 @@ export function createPayloadEncoder(): (items: PayloadItem[]) => EncodedPayload
   });
   const payloads = new Map<string, EncodedPayload>();
   // Sites whose items are all shared ones, in the same order, get the same payload: found by the items' numbers,
-  // it is neither joined nor hashed again (hashing 16 KB per site was a third of a 10,000-site plan's CPU).
+  // it is neither joined nor hashed again (hashing 16 KB per site would be a third of a 10,000-site plan's CPU).
   const bySharedItems = new Map<string, EncodedPayload>();
 
   return (items) => {

@@ -6,7 +6,7 @@ import type { Tx } from '../../db/types.js';
 import { sitesOfJobCondition, type DeliveryRow, type SyncJobRow } from '../jobs/sync-jobs.repo.js';
 
 // The planner's statements, each covering every site of a job at once: a 1,000-site plan is a handful of
-// statements, not thousands (issue 4's performance goals; docs/benchmarks.md).
+// statements, not thousands (docs/benchmarks.md).
 
 /** The last accepted version and payload hash per site. */
 export async function snapshotHashesOfSites(

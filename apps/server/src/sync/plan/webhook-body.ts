@@ -37,7 +37,7 @@ export function webhookBodyBytes(envelope: string, itemsBytes: number): number {
   return Buffer.byteLength(envelope) + ITEMS_KEY.length + itemsBytes;
 }
 
-// Random bytes drawn 4 KiB at a time: one randomBytes call per id was 5 % of a 10,000-site plan's CPU.
+// Random bytes drawn 4 KiB at a time: one randomBytes call per id would be 5 % of a 10,000-site plan's CPU.
 const ID_BYTES = 16;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
