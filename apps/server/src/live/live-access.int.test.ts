@@ -55,7 +55,7 @@ async function createKey(headers: Record<string, string>): Promise<{ id: string;
 /** Opens a stream, runs `cutOff`, and resolves with how long the server took to end the stream after it. */
 async function msUntilEnded(stream: SseStream, cutOff: () => Promise<void>): Promise<number> {
   expect(stream.status).toBe(200);
-  await stream.waitFor('a heartbeat', () => stream.comments.length > 0);
+  await stream.waitFor('a heartbeat', () => stream.comments.includes('ping'));
   const start = Date.now();
   await cutOff();
   await stream.untilEnd(CUT_OFF_MS + 5_000);
@@ -129,7 +129,7 @@ describe('live streams end when their caller loses access', () => {
       await openSse(`${base}/api/v1/events`, member.headers),
       await openSse(`${base}/api/v1/events`, member.headers),
     ];
-    await Promise.all(streams.map((s) => s.waitFor('a heartbeat', () => s.comments.length > 0)));
+    await Promise.all(streams.map((s) => s.waitFor('a heartbeat', () => s.comments.includes('ping'))));
     const getSession = vi.spyOn(t.deps.auth.api, 'getSession');
     try {
       // The streams' first round of checks comes 2 s after they opened, the second 4 s after.

@@ -77,7 +77,9 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine thread (PostgreS
     // Process metrics and queue depths once, from the main thread's registry.
     const families = (text: string) => text.match(/^# TYPE datasync_(process_|queue_depth)\S*/gm) ?? [];
     const ours = await t.deps.metrics.scrape();
-    expect(families(ours).length).toBeGreaterThan(5);
+    expect(families(ours)).toEqual(
+      expect.arrayContaining(['# TYPE datasync_process_start_time_seconds', '# TYPE datasync_queue_depth']),
+    );
     expect(families(merged)).toEqual(families(ours));
     // This thread delivered nothing: its own registry counts no delivery.
     expect(ours).not.toMatch(/^datasync_deliveries_total\{/m);
@@ -131,7 +133,7 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine thread (PostgreS
       await waitFor('the job’s final line in the tail', final, 20_000);
 
       const all = await selectJobLogRows(database, orgId, jobId, 0, 1_000);
-      expect(all.length).toBeGreaterThanOrEqual(11); // 5 queued, 5 delivered, the job's end
+      expect(all).toHaveLength(12); // the start, 5 queued, 5 delivered, the end
       expect(tail.linesAfter(0, 1_000)).toEqual(all);
       // The tail's first read (from the job's start) found nothing; the engine thread's lines came without a read.
       // (One posted after its notification had arrived would be read back, so this does not insist on 0.)

@@ -427,18 +427,26 @@ describe('publish triggers', () => {
 });
 
 describe('GET /metrics', () => {
-  it('exposes delivery outcomes, latency, job durations and queue depth for Prometheus', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/metrics' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    const value = (pattern: RegExp) => Number(pattern.exec(response.body)?.[1] ?? NaN);
-    expect(value(/^datasync_deliveries_total\{outcome="success"\} (\d+)/m)).toBeGreaterThanOrEqual(3);
-    expect(value(/^datasync_deliveries_total\{outcome="gone"\} (\d+)/m)).toBe(1);
-    expect(value(/^datasync_delivery_latency_seconds_count (\d+)/m)).toBeGreaterThanOrEqual(3);
-    expect(
-      value(/^datasync_sync_job_duration_seconds_count\{status="success"\} (\d+)/m),
-    ).toBeGreaterThanOrEqual(1);
-    expect(response.body).toMatch(/^datasync_queue_depth\{queue="sync-deliver"\} \d+/m);
+  it('counts each delivery, its latency and the job, and exposes queue depth for Prometheus', async () => {
+    const scrape = async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^text\/plain/);
+      return (pattern: RegExp) => Number(pattern.exec(response.body)?.[1] ?? NaN);
+    };
+    const delivered = /^datasync_deliveries_total\{outcome="success"\} (\d+)/m;
+    const latencies = /^datasync_delivery_latency_seconds_count (\d+)/m;
+    const succeeded = /^datasync_sync_job_duration_seconds_count\{status="success"\} (\d+)/m;
+    const before = await scrape();
+    const job = await runSync({ force: true, site_ids: [demo.siteIds.google, demo.siteIds.instagram] });
+    expect(job.status).toBe('success');
+    const after = await scrape();
+    expect(after(delivered) - before(delivered)).toBe(2);
+    expect(after(latencies) - before(latencies)).toBe(2);
+    expect(after(succeeded) - before(succeeded)).toBe(1);
+    // The one 410 of the file, from the site it disabled.
+    expect(after(/^datasync_deliveries_total\{outcome="gone"\} (\d+)/m)).toBe(1);
+    expect(Number.isInteger(after(/^datasync_queue_depth\{queue="sync-deliver"\} (\d+)/m))).toBe(true);
   });
 });
 
