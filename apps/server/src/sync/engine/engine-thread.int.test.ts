@@ -78,7 +78,10 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine thread (PostgreS
     const families = (text: string) => text.match(/^# TYPE datasync_(process_|queue_depth)\S*/gm) ?? [];
     const ours = await t.deps.metrics.scrape();
     expect(families(ours)).toEqual(
-      expect.arrayContaining(['# TYPE datasync_process_start_time_seconds', '# TYPE datasync_queue_depth']),
+      expect.arrayContaining([
+        '# TYPE datasync_process_process_start_time_seconds',
+        '# TYPE datasync_queue_depth',
+      ]),
     );
     expect(families(merged)).toEqual(families(ours));
     // This thread delivered nothing: its own registry counts no delivery.
