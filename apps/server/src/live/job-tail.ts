@@ -22,8 +22,8 @@ export type ReadJobLines = (
  * memory; one that is further behind (a replay, a resume, a slow client) reads the database itself until it
  * catches up. The window keeps at most `maxRows` lines.
  *
- * The lines this process wrote (its engine thread's too) come without a read: a notification whose lines insertLogs
- * kept (written-lines.ts) extends the window directly when the tail is caught up (no read under way). Notifications
+ * The lines this process wrote (its engine thread's too) come without a read: a notification whose lines their writer
+ * handed over (LiveLines, written-lines.ts) extends the window directly when the tail is caught up (no read under way). Notifications
  * arrive in commit order, and each job's commits in id order, so every line before them is in the window already.
  */
 export class JobTail {

@@ -47,7 +47,7 @@ export async function selectJobLogRows(
   return rows.map(liveLogRowOf);
 }
 
-/** A job_logs row in SQL column names, with `site_slug`, as a tail holds it (selectJobLogRows, insertLogs). */
+/** A job_logs row in SQL column names, with `site_slug`, as a tail holds it (selectJobLogRows, LiveLines.written). */
 export function liveLogRowOf(row: Record<string, unknown>): LiveLogRow {
   return {
     log: {
