@@ -9,7 +9,7 @@ import {
   type DeliverJobData,
   type PlanJobData,
 } from './queue-jobs.js';
-import { announceWork } from './work-signal.js';
+import { announceWork } from './work-signal.repo.js';
 
 // The sync's writes to its pg-boss queues. Jobs are queued inside the caller's transaction (transactionExecutor):
 // they exist exactly when the rows they refer to do, and the NOTIFY that wakes other processes' workers arrives

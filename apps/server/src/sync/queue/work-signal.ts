@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import type { Database, Tx, Unlisten } from '../../db/types.js';
+import type { Database, Unlisten } from '../../db/types.js';
 import type { WorkKind } from './queue-jobs.js';
 
 /**
@@ -9,10 +8,6 @@ import type { WorkKind } from './queue-jobs.js';
  * arrives when the work is visible, at every listening worker.
  */
 export const WORK_CHANNEL = 'datasync_sync_work';
-
-export async function announceWork(tx: Tx, work: WorkKind): Promise<void> {
-  await tx.execute(sql`SELECT pg_notify(${WORK_CHANNEL}, ${work})`);
-}
 
 /**
  * Calls `wake` on every announcement. PostgreSQL only: an embedded PGlite database has a single process, whose
