@@ -21,7 +21,7 @@ import { organizationRoutes } from '../organizations/organization.routes.js';
 import { signupRoutes } from '../onboarding/signup.routes.js';
 import { siteRoutes } from '../sites/sites.routes.js';
 import { previewRoutes } from '../sync/preview/preview.routes.js';
-import { publishTrigger } from '../sync/publish-trigger.js';
+import { publishTrigger } from '../sync/jobs/publish-trigger.js';
 import { syncJobRoutes } from '../sync/jobs/sync-jobs.routes.js';
 import { clientErrorHandler } from './client-error.js';
 import { registerOriginCheck } from './csrf.js';

@@ -1,8 +1,8 @@
-import type { Principal } from '../access/principal.js';
-import type { PublishListener } from '../content/publish-listener.js';
-import type { Tx } from '../db/types.js';
-import { QUEUES, transactionExecutor } from '../queue/job-queue.js';
-import { PLAN_JOB_OPTIONS, type PlanJobData } from './sync-context.js';
+import type { Principal } from '../../access/principal.js';
+import type { PublishListener } from '../../content/publish-listener.js';
+import type { Tx } from '../../db/types.js';
+import { QUEUES, transactionExecutor } from '../../queue/job-queue.js';
+import { PLAN_JOB_OPTIONS, type PlanJobData } from '../queue/queue-jobs.js';
 import type { SyncQueue } from './sync-jobs.service.js';
 import { findQueuedPublishJob, insertSyncJob, sitesReceivingItem, setJobSites } from './sync-jobs.repo.js';
 
