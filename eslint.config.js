@@ -58,6 +58,12 @@ const boundaries = [
     message: 'auth and organizations share access/; what needs both belongs above them (onboarding/).',
   },
   {
+    target: `${server}/sync/**`,
+    from: [`${server}/sites`, `${server}/live`],
+    except: ['./index.ts'],
+    message: 'sync uses sites/ and live/ only through their public index.ts.',
+  },
+  {
     target: 'packages/contracts/**',
     from: 'apps/**',
     message: 'Contracts are shared by the apps and import none of them.',
@@ -130,10 +136,5 @@ export default tseslint.config(
         },
       ],
     },
-  },
-  {
-    // Bridge until the sync/ restructuring lands: sync/sync-jobs.repo.ts still takes keyset from http/.
-    files: ['apps/server/src/sync/sync-jobs.repo.ts'],
-    rules: { 'import-x/no-restricted-paths': 'off' },
   },
 );

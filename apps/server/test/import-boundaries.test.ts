@@ -32,7 +32,11 @@ const forbidden: Record<string, Case[]> = {
     { file: 'apps/server/src/content/schema-walk.ts', source: '../http/problem.js' },
   ],
   'content does not import sync': [
-    { file: 'apps/server/src/content/content-items.service.ts', source: '../sync/plan.js' },
+    { file: 'apps/server/src/content/content-items.service.ts', source: '../sync/plan/plan.js' },
+  ],
+  'sync uses sites and live only through their public modules': [
+    { file: 'apps/server/src/sync/deliver/delivery-batch.ts', source: '../../sites/site-secrets.js' },
+    { file: 'apps/server/src/sync/engine/engine-thread.run.ts', source: '../../live/written-lines.js' },
   ],
   'auth and organizations do not import each other': [
     { file: 'apps/server/src/auth/access.ts', source: '../organizations/organizations.service.js' },
@@ -56,7 +60,8 @@ const allowed: Case[] = [
   { file: 'apps/server/src/sites/sites.routes.ts', source: './sites.service.js' },
   { file: 'apps/server/src/sites/sites.service.ts', source: './sites.repo.js' },
   { file: 'apps/server/src/sites/sites.repo.ts', source: '../db/tenant.js' },
-  { file: 'apps/server/src/sync/plan.ts', source: '../content/merge-overrides.js' },
+  { file: 'apps/server/src/sync/plan/plan.ts', source: '../../content/merge-overrides.js' },
+  { file: 'apps/server/src/sync/deliver/delivery-batch.ts', source: '../../sites/index.js' },
   {
     file: 'apps/server/src/onboarding/signup.service.ts',
     source: '../organizations/organizations.service.js',

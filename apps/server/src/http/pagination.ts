@@ -16,6 +16,3 @@ export function toPage<Row extends Position, Item>(
     next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
   };
 }
-
-// Bridge for sync/sync-jobs.repo.ts, whose import moves to db/keyset.ts with the sync/ restructuring.
-export { cursorKeyOf, keyset } from '../db/keyset.js';

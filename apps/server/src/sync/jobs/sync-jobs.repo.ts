@@ -11,7 +11,7 @@ import {
 import type { JobTrigger } from '../../db/schema/sync.js';
 import { uuidArray } from '../../db/sql-arrays.js';
 import type { Tx } from '../../db/types.js';
-import { cursorKeyOf, keyset } from '../../http/pagination.js';
+import { cursorKeyOf, keyset } from '../../db/keyset.js';
 import { webhookBody } from '../plan/webhook-body.js';
 
 export type SyncJobRow = typeof syncJobs.$inferSelect;

@@ -8,7 +8,7 @@ import type {
   SyncJobSummary,
 } from '@datasync/contracts';
 import type PgBoss from 'pg-boss';
-import { scopeOf, type Principal } from '../../auth/principal.js';
+import { scopeOf, type Principal } from '../../access/principal.js';
 import { recordAudit } from '../../audit/audit.repo.js';
 import type { JobTrigger } from '../../db/schema/sync.js';
 import { withTenant } from '../../db/tenant.js';

@@ -1,5 +1,5 @@
 import type { PayloadItem, SitePreview } from '@datasync/contracts';
-import { scopeOf, type Principal } from '../../auth/principal.js';
+import { scopeOf, type Principal } from '../../access/principal.js';
 import { withTenant } from '../../db/tenant.js';
 import type { AppDb } from '../../db/types.js';
 import { notFound } from '../../http/problem.js';
