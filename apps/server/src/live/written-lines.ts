@@ -48,8 +48,9 @@ export interface LiveLines {
  * transaction is queued there (a plan chunk of hundreds of sites: ~100 ms); on PostgreSQL it is a round trip to a
  * server the sync keeps busy (p50 3 ms, p99 17 ms measured during a 1,000-site sync, decision 019). The lines a
  * process writes itself need no read: their writer returns them (RETURNING, only for followed jobs) and hands them
- * over (LiveLines.written), kept here under the key the notification names, (job, greatest id of the statement's lines of that job): one notification
- * per statement and job (migration 0003), so the kept rows are exactly the lines that notification announces.
+ * over (LiveLines.written). They are kept here under the key the notification names, (job, greatest id of the
+ * statement's lines of that job): one notification per statement and job (migration 0003), so the kept rows are
+ * exactly the lines that notification announces.
  *
  * The engine may run in a thread of its own (PostgreSQL, decision 013): `shareAcrossThreads` links the isolates of
  * the process, so the engine thread learns which jobs the API thread's tails follow and posts them the lines it

@@ -1,8 +1,7 @@
 import type { Principal } from '../../access/principal.js';
 import type { PublishListener } from '../../content/publish-listener.js';
 import type { Tx } from '../../db/types.js';
-import { QUEUES, transactionExecutor } from '../../queue/job-queue.js';
-import { PLAN_JOB_OPTIONS, type PlanJobData } from '../queue/queue-jobs.js';
+import { enqueuePlan } from '../queue/sync-queue.js';
 import type { SyncQueue } from './sync-jobs.service.js';
 import { findQueuedPublishJob, insertSyncJob, sitesReceivingItem, setJobSites } from './sync-jobs.repo.js';
 
@@ -45,9 +44,5 @@ export async function schedulePublishSync(
     createdBy: principal.userId,
     apiKeyId: principal.apiKeyId,
   });
-  await queue.boss.send(QUEUES.plan, { jobId: job.id, orgId: principal.orgId } satisfies PlanJobData, {
-    ...PLAN_JOB_OPTIONS,
-    startAfter: PUBLISH_COALESCE_SECONDS,
-    db: transactionExecutor(tx),
-  });
+  await enqueuePlan(tx, queue.boss, { jobId: job.id, orgId: principal.orgId }, PUBLISH_COALESCE_SECONDS);
 }

@@ -15,10 +15,22 @@ import { announceWork } from './work-signal.repo.js';
 // they exist exactly when the rows they refer to do, and the NOTIFY that wakes other processes' workers arrives
 // with them.
 
-/** Queues the plan of a new sync job. */
-export async function enqueuePlan(tx: Tx, boss: PgBoss, data: PlanJobData): Promise<void> {
-  await boss.send(QUEUES.plan, data, { ...PLAN_JOB_OPTIONS, db: transactionExecutor(tx) });
-  await announceWork(tx, 'any');
+/**
+ * Queues the plan of a new sync job, `startAfterSeconds` from now (default: at once). Only a plan due now is
+ * announced: a worker woken for a later one would find nothing to fetch yet, and takes it at a later poll.
+ */
+export async function enqueuePlan(
+  tx: Tx,
+  boss: PgBoss,
+  data: PlanJobData,
+  startAfterSeconds = 0,
+): Promise<void> {
+  await boss.send(QUEUES.plan, data, {
+    ...PLAN_JOB_OPTIONS,
+    ...(startAfterSeconds > 0 ? { startAfter: startAfterSeconds } : {}),
+    db: transactionExecutor(tx),
+  });
+  if (startAfterSeconds === 0) await announceWork(tx, 'any');
 }
 
 /** Queues a plan chunk's deliveries, one queue job per DELIVERIES_PER_QUEUE_JOB of them. */
