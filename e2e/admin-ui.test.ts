@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCuttingProxy } from './support/cutting-proxy.js';
-import { freePort, npmStart, ROOT, type NpmStart } from './support/processes.js';
+import { ROOT, startFreshInstall, type FreshInstall, type NpmStart } from './support/processes.js';
 
 // The 5-minute demo in a real browser, against the processes `npm start` runs (it builds the UI, then serves
 // DataSync with its worker and the three demo landing pages; embedded PGlite in a fresh data folder): sign up → load
@@ -29,7 +28,7 @@ const TITLES = {
   D: 'Black Friday preview (draft)',
 };
 
-let dataDir: string;
+let install: FreshInstall;
 let app: NpmStart;
 let landingUrl: string;
 let browser: Browser;
@@ -48,17 +47,8 @@ async function openNav(on: Page, name: string) {
 describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minute demo)', () => {
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
-    dataDir = await mkdtemp(join(tmpdir(), 'datasync-e2e-'));
-    const [port, landingPort] = [await freePort(), await freePort()];
-    app = await npmStart({
-      PORT: String(port),
-      LANDING_PORT: String(landingPort),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LANDING_FAULTS: '1',
-      LOG_LEVEL: 'info',
-    });
-    landingUrl = `http://127.0.0.1:${landingPort}`;
+    install = await startFreshInstall({ LANDING_FAULTS: '1' });
+    ({ app, landingUrl } = install);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     owner = await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 900 } });
     await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
@@ -72,8 +62,7 @@ describe.skipIf(!hasChromium)('the admin UI, end to end in Chromium (the 5-minut
 
   afterAll(async () => {
     await browser?.close();
-    await app?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    await install?.stop();
   });
 
   it('sends a signed-out visitor to log in; sign-up creates the organization and shows it with the role', async () => {

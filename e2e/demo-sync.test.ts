@@ -1,15 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { SyncJob } from '@datasync/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, groupExecutables, npmStart, type NpmStart } from './support/processes.js';
+import {
+  groupExecutables,
+  startFreshInstall,
+  type FreshInstall,
+  type NpmStart,
+} from './support/processes.js';
 
 // The demo's sync over HTTP only, against `npm start` (build, then DataSync with the three demo landing pages on
 // embedded PGlite): sign up → load the demo → run a sync → it ends in success → each page shows what it was sent.
 // No browser, so that CI runs it again under each supported Node version with that version's `node` first on PATH.
 
-let dataDir: string;
+let install: FreshInstall;
 let app: NpmStart;
 let landingUrl: string;
 let headers: Record<string, string>;
@@ -31,21 +34,12 @@ async function api(path: string, init: RequestInit = {}): Promise<Response> {
 
 describe('the demo sync over HTTP (npm start)', () => {
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'datasync-e2e-sync-'));
-    const [port, landingPort] = [await freePort(), await freePort()];
-    app = await npmStart({
-      PORT: String(port),
-      LANDING_PORT: String(landingPort),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-    });
-    landingUrl = `http://127.0.0.1:${landingPort}`;
+    install = await startFreshInstall();
+    ({ app, landingUrl } = install);
   }, 180_000);
 
   afterAll(async () => {
-    await app?.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    await install?.stop();
   });
 
   it('runs the server on the node that runs this test', () => {

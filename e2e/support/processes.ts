@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -99,4 +102,43 @@ export async function npmStart(env: Record<string, string>, timeoutMs = 120_000)
   }
   await stop();
   throw new Error(`npm start did not listen within ${timeoutMs} ms:\n${output}`);
+}
+
+export interface FreshInstall {
+  app: NpmStart;
+  /** Where the demo landing pages listen. */
+  landingUrl: string;
+  /** Stops `npm start`, then removes the data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start` as a first-time user runs it: embedded PGlite in a new data folder, the service and the landing pages
+ * on free ports of 127.0.0.1. `env` adds to (or overrides) that.
+ */
+export async function startFreshInstall(env: Record<string, string> = {}): Promise<FreshInstall> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'datasync-e2e-'));
+  const removeDataDir = () => rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  const [port, landingPort] = [await freePort(), await freePort()];
+  try {
+    const app = await npmStart({
+      PORT: String(port),
+      LANDING_PORT: String(landingPort),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    return {
+      app,
+      landingUrl: `http://127.0.0.1:${landingPort}`,
+      stop: async () => {
+        await app.stop();
+        await removeDataDir();
+      },
+    };
+  } catch (error) {
+    await removeDataDir();
+    throw error;
+  }
 }
