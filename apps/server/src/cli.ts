@@ -142,8 +142,9 @@ async function migrate(): Promise<void> {
     import('./db/open.js'),
     import('./logger.js'),
   ]);
-  if (!config.databaseUrl) await openDataDir(config.dataDir, createLogger(config));
-  const database = await openDatabase(config);
+  const logger = createLogger(config);
+  if (!config.databaseUrl) await openDataDir(config.dataDir, logger);
+  const database = await openDatabase(config, logger);
   try {
     await database.migrate();
     console.log(`Migrations applied (${database.kind}).`);

@@ -34,7 +34,7 @@ export async function startServer(config: Config, options: ServeOptions = {}): P
   if (!config.databaseUrl || (options.landing && !options.landing.dataDir))
     await openDataDir(config.dataDir, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, logger);
   let engine: SyncEngine | undefined;
   let landing: RunningLanding | undefined;
   try {
@@ -96,7 +96,7 @@ export async function startWorker(config: Config): Promise<{ stop(): Promise<voi
   const logger = createLogger(config);
   if (!config.databaseUrl) await openDataDir(config.dataDir, logger);
   const keys = deriveKeys(await resolveSecretKey(config));
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, logger);
   try {
     await database.migrate();
     // On the main thread: in a process without the API nothing competes with it there, and a thread of its own

@@ -37,7 +37,11 @@ describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
 
       const second = runCli(['serve'], { cwd, env });
       expect(await second.exited).toBe(1);
-      expect(second.output()).toMatch(/Another DataSync process is using the data folder/);
+      expect(second.output()).toMatch(
+        new RegExp(
+          `Another DataSync process \\(pid ${server.child.pid} on [^)]+\\) is using the data folder`,
+        ),
+      );
     } finally {
       server.child.kill('SIGTERM');
     }
@@ -54,6 +58,30 @@ describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
         body: JSON.stringify({ email: 'cli@example.test', password: 'a real password' }),
       });
       expect(login.status).toBe(200);
+    } finally {
+      restarted.child.kill('SIGTERM');
+    }
+    expect(await restarted.exited).toBe(0);
+  });
+
+  it('starts again at once after serve was killed with SIGKILL, taking over the lock of the dead process', async () => {
+    const env = { DATA_DIR: join(cwd, 'killed'), PORT: '0', LOG_LEVEL: 'info' };
+    const killed = runCli(['serve', '--no-landing'], { cwd, env });
+    await waitForListening(killed);
+    killed.child.kill('SIGKILL');
+    expect(await killed.exited).toBe('SIGKILL');
+
+    const started = performance.now();
+    const restarted = runCli(['serve', '--no-landing'], { cwd, env });
+    try {
+      const url = await waitForListening(restarted);
+      console.log(
+        `[data-dir lock] serve listening again ${(performance.now() - started).toFixed(0)} ms after SIGKILL`,
+      );
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(restarted.output()).toMatch(
+        new RegExp(`"pid":${killed.child.pid},.*no longer running: lock taken over`),
+      );
     } finally {
       restarted.child.kill('SIGTERM');
     }

@@ -15,6 +15,8 @@ export interface PgliteOptions {
   dataDir?: string;
   /** An in-memory database starts as a copy of this `dumpDataDir()` tarball (tests start from a migrated one). */
   loadDataDir?: Blob;
+  /** Told when the data folder's lock is taken over from a process that died. */
+  log?: { warn(fields: object, message: string): void };
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
   let client: PGlite;
   if (options.dataDir) {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    releaseLock = await lockDataDir(options.dataDir);
+    releaseLock = await lockDataDir(options.dataDir, options.log);
     client = await PGlite.create(join(options.dataDir, 'pglite'));
     // A new database's files come out of PGlite's initdb as 0666, whatever the umask; postgres itself creates
     // later ones 0600.
