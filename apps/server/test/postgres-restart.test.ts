@@ -1,14 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyncJob } from '@datasync/contracts';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../src/db/postgres.js';
 import type { Database } from '../src/db/types.js';
 import { runCli, type CliProcess } from './support/cli-process.js';
+import { PrivateCluster, privateClusterUnavailable } from './support/private-cluster.js';
 import { startReceiver, unusedPort, type Receiver, type Reply } from './support/receivers.js';
 import { rowsOf } from './support/sql.js';
 import { createSyncJob, organizationWithSites, type SyncOrgSite } from './support/sync-org.js';
@@ -26,7 +25,6 @@ import { WebhookLedger, type Arrival } from './support/webhook-ledger.js';
 //
 // Not an `.int.test.ts`: it manages its own server, so it runs once (in the pglite project), not once per database.
 
-const BIN = '/usr/local/bin';
 const SITES = 16;
 const HOLD_MS = 2_500;
 /** How long the database stays down: longer than HOLD_MS, so answers arrive while it is down. */
@@ -37,78 +35,8 @@ const SECRET_KEY = randomBytes(32).toString('base64url');
 const TERMINAL = ['success', 'partial', 'failed'];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function missingTools(): string | null {
-  if (process.platform !== 'linux') return 'not Linux';
-  for (const tool of [`${BIN}/initdb`, `${BIN}/pg_ctl`, `${BIN}/postgres`, '/usr/sbin/runuser']) {
-    try {
-      accessSync(tool, constants.X_OK);
-    } catch {
-      return `${tool} is missing`;
-    }
-  }
-  if (process.getuid?.() !== 0) return 'not root (runuser -u postgres needs it)';
-  try {
-    execFileSync('id', ['postgres'], { stdio: 'ignore' });
-  } catch {
-    return 'no `postgres` OS user';
-  }
-  return null;
-}
-
-const missing = missingTools();
+const missing = privateClusterUnavailable();
 if (missing) console.log(`[postgres restart] skipped: ${missing}`);
-
-/** A throwaway PostgreSQL cluster owned by the `postgres` OS user, listening on 127.0.0.1:<port>. */
-class PrivateCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), 'datasync-pg-'));
-  readonly data = join(this.dir, 'data');
-  readonly log = join(this.dir, 'postgres.log');
-  constructor(readonly port: number) {
-    chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), -1);
-  }
-
-  #asPostgres(args: string[]): void {
-    execFileSync('/usr/sbin/runuser', ['-u', 'postgres', '--', ...args], { stdio: 'pipe', timeout: 60_000 });
-  }
-
-  init(): void {
-    this.#asPostgres([
-      `${BIN}/initdb`,
-      '-D',
-      this.data,
-      '-U',
-      'postgres',
-      '-A',
-      'trust',
-      '--no-sync',
-      '-E',
-      'UTF8',
-    ]);
-  }
-
-  start(): void {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`;
-    this.#asPostgres([`${BIN}/pg_ctl`, '-D', this.data, '-o', options, '-l', this.log, '-w', 'start']);
-  }
-
-  /** Fast shutdown: open transactions are rolled back and every connection is cut. */
-  stop(): void {
-    this.#asPostgres([`${BIN}/pg_ctl`, '-D', this.data, '-m', 'fast', '-w', 'stop']);
-  }
-
-  url(database: string): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
-  }
-
-  destroy(): void {
-    try {
-      this.#asPostgres([`${BIN}/pg_ctl`, '-D', this.data, '-m', 'immediate', '-w', 'stop']);
-    } catch {
-      // not running
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 describe.skipIf(missing !== null)('PostgreSQL restarted mid-job (server mode, a private cluster)', () => {
   let cluster: PrivateCluster;
@@ -127,10 +55,7 @@ describe.skipIf(missing !== null)('PostgreSQL restarted mid-job (server mode, a 
     cluster = new PrivateCluster(await unusedPort());
     cluster.init();
     cluster.start();
-    const admin = new pg.Client({ connectionString: cluster.url('postgres') });
-    await admin.connect();
-    await admin.query('CREATE DATABASE datasync');
-    await admin.end();
+    await cluster.createDatabase('datasync');
 
     receiver = await startReceiver((request) => {
       const arrival = ledger.take(request);
