@@ -18,6 +18,7 @@ const processAndEmbeddedDatabaseTests = [
   'apps/server/src/db/pglite-turns.test.ts',
   'apps/server/test/cli.test.ts',
   'apps/server/test/data-dir-permissions.test.ts',
+  'apps/server/test/database-down.test.ts',
   'apps/server/test/postgres-restart.test.ts',
 ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectionError, retryWhileDisconnected } from './errors.js';
+import { connectionErrorSummary, isConnectionError, retryWhileDisconnected } from './errors.js';
 
 // Which failures mean "the database is not there right now" (retry when it is back) and which mean "it refused".
 
@@ -15,6 +15,7 @@ describe('isConnectionError', () => {
       new Error('Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
       wrapped(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })),
+      new Error('timeout exceeded when trying to connect'),
     ])
       expect(isConnectionError(error), error.message).toBe(true);
   });
@@ -28,6 +29,20 @@ describe('isConnectionError', () => {
       'a string',
     ])
       expect(isConnectionError(error), String(error)).toBe(false);
+  });
+});
+
+describe('connectionErrorSummary', () => {
+  it('keeps the code and message of the connection error, not the query and parameters around it', () => {
+    const error = Object.assign(
+      new Error('Failed query: select * from "user" where email = $1\nparams: someone@example.test'),
+      { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) },
+    );
+    expect(connectionErrorSummary(error)).toEqual({
+      code: 'ECONNREFUSED',
+      message: 'connect ECONNREFUSED 127.0.0.1:5432',
+    });
+    expect(connectionErrorSummary(new Error('syntax error'))).toEqual({});
   });
 });
 

@@ -34,27 +34,53 @@ const NETWORK_CODES = new Set([
 /**
  * True when the database could not be reached or dropped the connection (a server restart or failover, a network
  * blip), not when it refused the statement: SQLSTATE class 08, admin/crash shutdown and "starting up" (57P01–03),
- * refused or reset sockets, and node-postgres's "Connection terminated". Such a statement may simply be run again
+ * refused or reset sockets, node-postgres's "Connection terminated" and its pool's connect timeout. Such a statement may simply be run again
  * once the server is back. Looks through Drizzle's `cause` chain.
  */
 export function isConnectionError(error: unknown): boolean {
+  return connectionErrorIn(error) !== undefined;
+}
+
+function causes(error: unknown): object[] {
+  const chain: object[] = [];
   for (
     let current = error;
     current && typeof current === 'object';
     current = (current as { cause?: unknown }).cause
-  ) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string') {
-      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
-      if (NETWORK_CODES.has(code)) return true;
-    }
-    if (
-      typeof message === 'string' &&
-      /connection terminated|not queryable|connection is closed/i.test(message)
-    )
-      return true;
+  )
+    chain.push(current);
+  return chain;
+}
+
+function isConnectionFailure(error: object): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (NETWORK_CODES.has(code)) return true;
   }
-  return false;
+  return (
+    typeof message === 'string' &&
+    /connection terminated|not queryable|connection is closed|timeout exceeded when trying to connect/i.test(
+      message,
+    )
+  );
+}
+
+/** The connection error in `error`'s cause chain, if any. */
+function connectionErrorIn(error: unknown): object | undefined {
+  return causes(error).find(isConnectionFailure);
+}
+
+/**
+ * What to log of a connection error: its code and message, never the query text and parameters that Drizzle's
+ * wrapper around it carries.
+ */
+export function connectionErrorSummary(error: unknown): { code?: string; message?: string } {
+  const { code, message } = (connectionErrorIn(error) ?? {}) as { code?: unknown; message?: unknown };
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof message === 'string' ? { message } : {}),
+  };
 }
 
 /**

@@ -8,9 +8,12 @@ import type { AppDb, Database, Unlisten } from './types.js';
 
 // An arbitrary constant: every DataSync process migrating the same database queues on this advisory lock.
 const MIGRATION_LOCK_KEY = 7_246_913;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Bounded: with the server unreachable (not refusing: a dropped network, a host that is gone) a connect would
+  // otherwise wait forever, and so would the request behind it. Also bounds the wait for a free pooled client.
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // Idle clients can error (server restart); without a listener that would crash the process.
   pool.on('error', () => {});
   const db = drizzle({ client: pool, schema });

@@ -1,6 +1,7 @@
 import type { InvalidParam, Problem } from '@datasync/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { connectionErrorSummary, isConnectionError } from '../db/errors.js';
 import { domainProblem } from './domain-errors.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
 import { escapePointer } from '../lib/json.js';
@@ -77,6 +78,7 @@ const PATH_ERRORS: Record<string, string> = {
 function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   const known = error instanceof HttpProblem ? error : domainProblem(error);
   if (known) return known.toProblem();
+  if (isConnectionError(error)) return databaseUnavailable().toProblem();
   if (error.validation) {
     return validationProblem((error.validationContext ?? 'body') as RequestPart, error.validation);
   }
@@ -106,9 +108,19 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   };
 }
 
+/** Seconds a client is asked to wait before trying again while the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+export const databaseUnavailable = () =>
+  new HttpProblem(503, 'database-unavailable', 'The database cannot be reached. Try again in a few seconds.');
+
 function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(error, request);
-  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  if (problem.type === problemType('database-unavailable')) {
+    // The error itself may carry the failed query and its parameters (Drizzle puts them in its message).
+    request.log.warn({ database: connectionErrorSummary(error) }, 'database unreachable: answered 503');
+    reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+  } else if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
