@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppDeps } from '../app-deps.js';
-import { DATABASE_RETRY_AFTER_SECONDS } from '../http/error-handler.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../http/problem.js';
 import { databaseHealth } from './health.service.js';
 
 const HealthSchema = Type.Object({

@@ -3,7 +3,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import { connectionErrorSummary, isConnectionError } from '../db/errors.js';
 import { domainProblem } from './domain-errors.js';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, problemType } from './problem.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemType,
+} from './problem.js';
 import { escapePointer } from '../lib/json.js';
 import type { UiFallback } from './web-ui.js';
 
@@ -107,12 +113,6 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
     instance: `urn:datasync:request:${request.id}`,
   };
 }
-
-/** Seconds a client is asked to wait before trying again while the database cannot be reached. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
-
-export const databaseUnavailable = () =>
-  new HttpProblem(503, 'database-unavailable', 'The database cannot be reached. Try again in a few seconds.');
 
 function sendProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(error, request);

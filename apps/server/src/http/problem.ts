@@ -42,3 +42,10 @@ export const conflict = (detail: string, errors?: InvalidParam[], extensions?: R
   new HttpProblem(409, 'conflict', detail, errors, extensions);
 export const unprocessable = (detail: string, errors?: InvalidParam[]) =>
   new HttpProblem(422, 'unprocessable', detail, errors);
+
+/** Seconds a client is asked to wait before trying again while the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The answer to any request that failed because the database could not be reached; sent with Retry-After. */
+export const databaseUnavailable = () =>
+  new HttpProblem(503, 'database-unavailable', 'The database cannot be reached. Try again in a few seconds.');
