@@ -34,8 +34,8 @@ const NETWORK_CODES = new Set([
 /**
  * True when the database could not be reached or dropped the connection (a server restart or failover, a network
  * blip), not when it refused the statement: SQLSTATE class 08, admin/crash shutdown and "starting up" (57P01–03),
- * refused or reset sockets, node-postgres's "Connection terminated" and its pool's connect timeout. Such a statement may simply be run again
- * once the server is back. Looks through Drizzle's `cause` chain.
+ * refused or reset sockets, node-postgres's "Connection terminated" and its pool's connect timeout. Such a
+ * statement may simply be run again once the server is back. Looks through Drizzle's `cause` chain.
  */
 export function isConnectionError(error: unknown): boolean {
   return connectionErrorIn(error) !== undefined;
