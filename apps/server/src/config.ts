@@ -53,6 +53,11 @@ const EnvSchema = Type.Object({
   LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 1000, maximum: 300_000, default: 15_000 }),
   /** Deliveries a worker hands its HTTP client at once (which sends at most 64 at a time); unset: the default. */
   WORKER_CONCURRENCY: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  /**
+   * A sync worker silent for longer than this is dead: the queue jobs it held are handed to the others (decision
+   * 022). Workers report every third of it. At most the delivery queue job's expiry (120 s), which is the backstop.
+   */
+  WORKER_STALE_AFTER_MS: Type.Integer({ minimum: 3_000, maximum: 120_000, default: 15_000 }),
   /** With PostgreSQL, `serve` runs the sync engine in a worker thread of its own (decision 013); false: main thread. */
   SYNC_THREAD: Type.Boolean({ default: true }),
   /** V8's heap growing factor for `serve` and `worker`, in percent (decision 015); 0: V8's own, dynamic. */
@@ -96,6 +101,8 @@ export interface Config {
   liveHeartbeatMs: number;
   /** Deliveries a worker hands its HTTP client at once; undefined: the worker's default. */
   workerConcurrency?: number;
+  /** After how long a silent sync worker's queue jobs are handed to the others. */
+  workerStaleAfterMs: number;
   /** With PostgreSQL, `serve` runs the sync engine in a worker thread (ignored with the embedded PGlite). */
   syncThread: boolean;
   /** How far V8 lets a heap grow past its last full collection's survivors, in percent; 0: V8 decides. */
@@ -213,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     liveHeartbeatMs: e.LIVE_HEARTBEAT_MS,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerStaleAfterMs: e.WORKER_STALE_AFTER_MS,
     syncThread: e.SYNC_THREAD,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
   };

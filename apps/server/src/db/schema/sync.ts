@@ -95,3 +95,23 @@ export const payloads = pgTable(
   },
   (table) => [primaryKey({ columns: [table.organizationId, table.hash] })],
 );
+
+/**
+ * The running sync workers and the pg-boss jobs each holds (migration 0010). Operational state like the pgboss
+ * schema, not a tenant table: written through the connection role, no organization_id, no RLS (sync/recovery/).
+ */
+export const syncWorkers = pgTable('sync_workers', {
+  id: uuid('id').primaryKey(),
+  host: text('host').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: tstz('started_at')
+    .notNull()
+    .default(sql`now()`),
+  lastSeenAt: tstz('last_seen_at')
+    .notNull()
+    .default(sql`now()`),
+  heldJobIds: uuid('held_job_ids')
+    .array()
+    .notNull()
+    .default(sql`'{}'`),
+});

@@ -24,6 +24,8 @@ export interface DeliveryBatchTools {
 
 /** One delivery a fetched queue job asked for, as the worker follows it. */
 export interface DeliveryJobProgress {
+  /** The queue job that asked for it. */
+  queueJobId: string;
   /** Settles when its HTTP exchange is over (or there is none to make): its concurrency slot is free. */
   sent: Promise<void>;
   /** Settles when it is out of the worker's hands: its queue job completed, or failed, in the queue. */
@@ -49,7 +51,8 @@ export function runDeliveryBatch(
   const progress = new Map(
     jobs.flatMap((job) =>
       deliveryIdsOf(job.data).map(
-        (id) => [unitKey(job.id, id), { sent: settleable(), done: settleable() }] as const,
+        (id) =>
+          [unitKey(job.id, id), { queueJobId: job.id, sent: settleable(), done: settleable() }] as const,
       ),
     ),
   );
@@ -64,7 +67,11 @@ export function runDeliveryBatch(
   for (const [orgId, orgJobs] of groupBy(jobs, (job) => job.data.orgId)) {
     void runForOrganization(ctx, tools, orgId, orgJobs, events);
   }
-  return [...progress.values()].map((entry) => ({ sent: entry.sent.promise, done: entry.done.promise }));
+  return [...progress.values()].map((entry) => ({
+    queueJobId: entry.queueJobId,
+    sent: entry.sent.promise,
+    done: entry.done.promise,
+  }));
 }
 
 interface ProgressEvents {

@@ -7,6 +7,7 @@ import { QUEUES, startJobQueue } from '../../queue/job-queue.js';
 import { createDeliveryClient } from '../deliver/deliver.js';
 import type { SyncQueue } from '../jobs/sync-jobs.service.js';
 import { listenForWork } from '../queue/work-signal.js';
+import { createWorkerRecovery, type WorkerRecovery } from '../recovery/worker-recovery.js';
 import { createSyncWorker, type SyncWorkerOptions } from './worker.js';
 
 export interface SyncEngine {
@@ -36,7 +37,8 @@ const EMBEDDED_CONCURRENCY = 256;
 export async function startSyncEngine(
   database: Database,
   options: {
-    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency'>;
+    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency'> &
+      Partial<Pick<Config, 'workerStaleAfterMs'>>;
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
     worker?: boolean;
@@ -79,7 +81,19 @@ export async function startSyncEngine(
     },
   );
   let unlisten: Unlisten | null = null;
+  let recovery: WorkerRecovery | null = null;
   if (options.worker !== false) {
+    recovery = createWorkerRecovery({
+      db: database.db,
+      kind: database.kind,
+      log: options.log,
+      liveLines: processLiveLines,
+      staleAfterMs: options.config.workerStaleAfterMs,
+      heldJobIds: worker.heldJobIds,
+      wake: () => worker.wake(),
+    });
+    // Before the first fetch: on PGlite this hands back what the previous process left active.
+    await recovery.start();
     worker.start();
     unlisten = await listenForWork(database, worker.wake);
   }
@@ -89,6 +103,7 @@ export async function startSyncEngine(
     stop: async () => {
       await unlisten?.();
       await worker.stop();
+      await recovery?.stop();
       await boss.stop({ graceful: false, wait: true });
       await delivery.close();
     },

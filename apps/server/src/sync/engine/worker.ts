@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import { retryWhileDisconnected } from '../../db/errors.js';
+import { groupBy } from '../../lib/group-by.js';
 import { QUEUES } from '../../queue/job-queue.js';
 import { createSecretOpener } from '../../sites/index.js';
 import { runDeliveryBatch, type DeliveryJobProgress } from '../deliver/delivery-batch.js';
@@ -32,6 +33,8 @@ export interface SyncWorker {
   /** Stops fetching and waits for the jobs in hand to finish. */
   stop(): Promise<void>;
   wake(work?: WorkKind): void;
+  /** The ids of the queue jobs this worker holds now: fetched and not yet completed, failed or given up. */
+  heldJobIds(): Iterable<string>;
   readonly context: SyncContext;
 }
 
@@ -50,7 +53,8 @@ export interface SyncWorkerOptions {
  * Fetches plan and delivery jobs from the queue and runs them, up to `concurrency` deliveries at a time. We call
  * pg-boss's `fetch` ourselves instead of `work()`: pg-boss 10 polls no faster than every 0.5 s, which alone would
  * exceed a 3-site sync's whole budget, while a wake-up after each send starts the work at once (decision 006).
- * Jobs are completed only after their handler committed; a process that dies mid-job gets them back on expiry.
+ * Jobs are completed only after their handler committed. The ids of the jobs in hand are kept for the heartbeat
+ * (recovery/), which hands a dead process's jobs to another worker within seconds; pg-boss's expiry stays the backstop.
  */
 export function createSyncWorker(
   base: Omit<SyncContext, 'wake'>,
@@ -59,6 +63,8 @@ export function createSyncWorker(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const pollMs = options.pollMs ?? 500;
   const inFlight = new Set<Promise<void>>();
+  // Read by the heartbeat only: keeping it costs no statement on the fetch or delivery path.
+  const held = new Set<string>();
   // Sends handed to the delivery client (bounded by `concurrency`), and deliveries taken from the queue whose outcome
   // is not recorded yet (bounded too, should the database fall behind the network: memory stays bounded).
   let sending = 0;
@@ -117,6 +123,12 @@ export function createSyncWorker(
     inFlight.add(tracked);
   }
 
+  /** A job is out of the worker's hands once its handler, or every delivery it carried, is done. */
+  function hold(jobId: string, done: Promise<unknown>): void {
+    held.add(jobId);
+    void done.finally(() => held.delete(jobId));
+  }
+
   function trackDelivery(progress: DeliveryJobProgress): void {
     sending += 1;
     unfinishedDeliveries += 1;
@@ -150,15 +162,16 @@ export function createSyncWorker(
       planWanted = false;
       lastPlanFetch = Date.now();
       plans = await base.boss.fetch<PlanJobData>(QUEUES.plan, { batchSize: PLAN_BATCH });
-      for (const job of plans)
-        track(
-          handle(QUEUES.plan, job, (data) =>
-            planSyncJob(context, data, {
-              firstSites: options.planFirstChunkSites,
-              maxSites: options.planChunkSites,
-            }),
-          ),
+      for (const job of plans) {
+        const handled = handle(QUEUES.plan, job, (data) =>
+          planSyncJob(context, data, {
+            firstSites: options.planFirstChunkSites,
+            maxSites: options.planChunkSites,
+          }),
         );
+        hold(job.id, handled);
+        track(handled);
+      }
       // A full batch: more may be waiting.
       if (plans.length === PLAN_BATCH) planWanted = true;
     }
@@ -170,7 +183,10 @@ export function createSyncWorker(
       batchSize: Math.max(1, Math.floor(free / DELIVERIES_PER_QUEUE_JOB)),
     });
     if (deliveries.length > 0) {
-      for (const progress of runDeliveryBatch(context, batchTools, deliveries)) trackDelivery(progress);
+      const progress = runDeliveryBatch(context, batchTools, deliveries);
+      for (const [jobId, units] of groupBy(progress, (unit) => unit.queueJobId))
+        hold(jobId, Promise.all(units.map((unit) => unit.done)));
+      for (const unit of progress) trackDelivery(unit);
     }
     return plans.length + deliveries.length;
   }
@@ -190,6 +206,7 @@ export function createSyncWorker(
   return {
     context,
     wake,
+    heldJobIds: () => held,
     start() {
       if (running) return;
       running = true;
