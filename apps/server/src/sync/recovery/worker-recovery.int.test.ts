@@ -4,12 +4,15 @@ import { startReceiver, type Receiver } from '../../../test/support/receivers.js
 import { rowsOf } from '../../../test/support/sql.js';
 import { createSyncJob, organizationWithSites } from '../../../test/support/sync-org.js';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
+import { testDatabaseKind } from '../../../test/support/test-database.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { processLiveLines } from '../../live/index.js';
 import { QUEUES } from '../../queue/job-queue.js';
+import { startSyncEngine } from '../engine/engine.js';
 import type { SyncContext } from '../engine/sync-context.js';
 import { planSyncJob } from '../plan/planner.js';
 import type { DeliverJobData, PlanJobData } from '../queue/queue-jobs.js';
-import { recordHeartbeat } from './recovery.repo.js';
+import { handBackOrphans, recordHeartbeat } from './recovery.repo.js';
 import { createWorkerRecovery, handBackAtStart, sweepOrphans } from './worker-recovery.js';
 
 // The rules that decide which active queue jobs belong to a dead process, on real pg-boss rows. The app runs no
@@ -209,6 +212,29 @@ describe('handing back the queue jobs of a dead worker', () => {
     for (const sync of syncs) expect(await warnLines(sync.jobId)).toHaveLength(1);
   });
 
+  it.skipIf(testDatabaseKind() !== 'postgres')(
+    'a sweep that meets one still committing waits for it and hands back nothing twice',
+    async () => {
+      const { jobId, queueJobId } = await activeSync('Overlap');
+      await startedAgo(queueJobId, 30_000);
+      await workerSeen(DEAD, 4242, 20_000, [queueJobId]);
+      await workerSeen(SWEEPER, 1, 0, []);
+      let second: Promise<unknown[]> | undefined;
+      const first = await t.database.db.transaction(async (tx) => {
+        const handed = await handBackOrphans(tx, { mode: 'orphans', ...RULE });
+        // Started while the first has handed the job back but not committed: it finds the job active and must
+        // wait for the row, then see it is no longer active.
+        second = sweepOrphans(deps(), RULE);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return handed;
+      });
+      expect(first.map((job) => job.id)).toEqual([queueJobId]);
+      expect(await second).toEqual([]);
+      expect((await queueJob(queueJobId)).state).toBe('retry');
+      expect(await warnLines(jobId)).toEqual([]);
+    },
+  );
+
   it('hands back every active job at the start of an embedded database, and says the service restarted', async () => {
     const { jobId, queueJobId } = await activeSync('Restarted');
     const handed = await handBackAtStart(deps());
@@ -244,6 +270,41 @@ describe('handing back the queue jobs of a dead worker', () => {
     await sweepOrphans(deps(), RULE);
     const rows = await rowsOf<{ id: string }>(t.database.db, 'SELECT id FROM sync_workers ORDER BY id');
     expect(rows.map((row) => row.id)).toEqual([LIVE]);
+  });
+});
+
+describe.skipIf(testDatabaseKind() !== 'pglite')('an embedded database restarted mid-sync', () => {
+  it('the engine hands back what was active before its worker fetches, and every site gets its version', async () => {
+    // As after a kill -9 of `serve`: the queue job is active and no process holds it.
+    const { jobId, orgId } = await activeSync('Restart');
+    const engine = await startSyncEngine(t.database, {
+      config: { ...t.deps.config, allowedDestinationOrigins: [receiver.origin] },
+      encryptionKey: t.deps.keys.encryption,
+      log: deps().log,
+      workerOptions: { pollMs: 100 },
+    });
+    const started = performance.now();
+    try {
+      await waitFor(
+        'every site to hold version 1',
+        async () =>
+          (
+            await rowsOf<{ n: number }>(
+              t.database.db,
+              `SELECT count(*)::int AS n FROM destination_snapshots WHERE organization_id = '${orgId}' AND version = 1`,
+            )
+          )[0]!.n === SITES,
+        10_000,
+      );
+    } finally {
+      await engine.stop();
+    }
+    console.log(
+      `[restart, PGlite] ${SITES} sites on their newest version ${Math.round(performance.now() - started)} ms after the engine started`,
+    );
+    expect((await warnLines(jobId)).map((line) => line.message)).toEqual([
+      'DataSync restarted after stopping mid-sync; 5 deliveries are sent again now.',
+    ]);
   });
 });
 
