@@ -118,6 +118,8 @@ export async function sweepOrphans(
 /** On an embedded database at start: every active job was the previous process's. */
 export async function handBackAtStart(deps: RecoveryDeps): Promise<HandedBackJob[]> {
   const handed = await deps.db.transaction((tx) => handBackOrphans(tx, { mode: 'all' }));
+  // The rows of earlier processes: none of them runs any more.
+  await forgetSilentWorkers(deps.db, 0);
   if (handed.length > 0) await reportHandBack(deps, handed, 'restart');
   return handed;
 }
