@@ -18,6 +18,7 @@ import {
   type DeliveryClient,
   type DeliveryClientOptions,
   type DeliveryOutcome,
+  SLOW_LANE_FULL,
 } from './deliver.js';
 import { webhookHeaders } from './sign.js';
 
@@ -294,47 +295,56 @@ describe('deliver: responses', () => {
 });
 
 describe('deliver: network failures', () => {
-  it('times out a receiver that never answers, without hanging', async () => {
+  it('times out a receiver that never answers, without hanging, and leaves it to the durable schedule', async () => {
     const site = await receiver({ hang: true });
+    const onQuickRetry = vi.fn();
     const started = Date.now();
 
     const outcome = await clientFor([site], { timeoutMs: 150, quickRetryDelaysMs: [10] }).deliver(
       signed(site.url),
+      { onQuickRetry },
     );
 
-    expect(outcome).toMatchObject({ kind: 'retryable', status: null, error: 'timeout', attempts: 2 });
+    // A whole attempt without an answer is no blip: no quick retry holds the slot for another timeout.
+    expect(outcome).toMatchObject({ kind: 'retryable', status: null, error: 'timeout', attempts: 1 });
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(140);
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(site.requests).toHaveLength(2);
+    expect(onQuickRetry).not.toHaveBeenCalled();
+    expect(site.requests).toHaveLength(1);
   });
 
   it('times out on time while still connecting, never sends that request later, and frees its slot', async () => {
     const site = await receiver();
     const network = loopbackNetwork();
-    // The destination's name resolves only after the attempt's timeout (a slow resolver).
+    // The destination's name resolves only after the first attempt's timeout (a slow resolver), then at once.
+    let lookups = 0;
     const lookup = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (lookups++ === 0) await new Promise((resolve) => setTimeout(resolve, 300));
       return [{ address: '93.184.215.14', family: 4 }];
     };
     const sender = client({
       lookup,
       socketConnector: network.socketConnector,
-      allowedOrigins: [site.origin],
+      allowedOrigins: [],
       timeoutMs: 100,
       quickRetryDelaysMs: [],
       connections: 1,
+      reservedConnections: 0,
     });
 
     const late = await sender.deliver(signed(`http://slow.test:${site.port}/hook`));
     expect(late).toMatchObject({ kind: 'retryable', status: null, error: 'timeout', attempts: 1 });
     expect(late.latencyMs).toBeLessThan(300);
 
-    // The one connection slot comes back once undici has dropped the late request: the next delivery goes out.
-    const next = await sender.deliver(signed(site.url));
+    // Another path of the origin takes its one responsive slot once undici has dropped the late request.
+    const started = performance.now();
+    const next = await sender.deliver(signed(`http://slow.test:${site.port}/other`));
     expect(next).toMatchObject({ kind: 'success', status: 200 });
-    // The late one did connect, after its timeout (the second went straight to the allowed origin)…
-    expect(network.intended).toEqual(['93.184.215.14', '127.0.0.1']);
-    expect(site.requests).toHaveLength(1); // …but only the second delivery reached the receiver
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    // The late one did connect, after its timeout…
+    expect(network.intended).toEqual(['93.184.215.14', '93.184.215.14']);
+    // …but only the second delivery reached the receiver
+    expect(site.requests.map((request) => request.path)).toEqual(['/other']);
   });
 
   it('times out a response whose body stalls after the headers', async () => {
@@ -410,9 +420,9 @@ describe('deliver: bounded reads and concurrency', () => {
     expect(outcome.responseSnippet).toBe('éé');
   });
 
-  it('keeps at most `connections` requests in flight', async () => {
+  it('keeps at most `connections` requests of an origin in flight while its destinations answer', async () => {
     const site = await receiver({ status: 200, delayMs: 30 });
-    const sender = clientFor([site], { connections: 4 });
+    const sender = clientFor([site], { connections: 4, slowConnections: 2 });
 
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => sender.deliver(signed(site.url))));
 
@@ -420,7 +430,8 @@ describe('deliver: bounded reads and concurrency', () => {
     expect(site.requests).toHaveLength(20);
     expect(site.maxInFlight).toBeLessThanOrEqual(4);
     expect(site.maxInFlight).toBeGreaterThan(1);
-    expect(site.connections).toBeLessThanOrEqual(4);
+    // undici's pool holds both lanes; a connection freed one turn late may be replaced by a new one.
+    expect(site.connections).toBeLessThanOrEqual(6);
   });
 });
 
@@ -597,5 +608,153 @@ describe('createGuardedConnector', () => {
 
     expect(errors.map((error) => error?.message)).toEqual(['fake socket layer', 'fake socket layer']);
     expect(handed).toEqual([['93.184.215.14'], ['1.1.1.1', '2606:4700:4700::1111']]);
+  });
+});
+
+describe('deliver: per-origin lanes', () => {
+  /** One receiving app serving many sites by path: paths under /hung accept and never answer. */
+  const byPath = (request: { path: string }) =>
+    request.path.startsWith('/hung') ? { hang: true as const } : {};
+  const pathsOf = (site: Receiver, prefix: string) =>
+    site.requests.filter((request) => request.path.startsWith(prefix)).length;
+
+  it('moves a request without response headers after slowAfterMs to the slow lane, freeing its slot', async () => {
+    const site = await receiver(byPath);
+    const sender = clientFor([site], {
+      connections: 2,
+      reservedConnections: 0,
+      slowConnections: 2,
+      slowAfterMs: 100,
+      timeoutMs: 1_500,
+    });
+    const idle = [vi.fn(), vi.fn()];
+    const hung = idle.map((onIdle, index) =>
+      sender.deliver(signed(`${site.origin}/hung/${index}`), { onIdle }),
+    );
+    await vi.waitFor(() => expect(site.inFlight).toBe(2));
+
+    const started = performance.now();
+    const healthy = await sender.deliver(signed(`${site.origin}/ok`));
+    const waited = performance.now() - started;
+
+    expect(healthy).toMatchObject({ kind: 'success', status: 200, attempts: 1 });
+    expect(waited).toBeLessThan(500);
+    for (const onIdle of idle) expect(onIdle).toHaveBeenCalledTimes(1);
+    for (const outcome of await Promise.all(hung))
+      expect(outcome).toMatchObject({ kind: 'retryable', error: 'timeout', attempts: 1 });
+    console.log(`[lanes] healthy path waited ${waited.toFixed(0)} ms behind 2 hung paths (slowAfterMs 100)`);
+  });
+
+  it('starts a destination that timed out in the slow lane: it waits for a slow slot, never a responsive one', async () => {
+    const site = await receiver(byPath);
+    const sender = clientFor([site], {
+      connections: 2,
+      reservedConnections: 0,
+      slowConnections: 1,
+      slowAfterMs: 60_000,
+      timeoutMs: 200,
+    });
+    const url = `${site.origin}/hung/a`;
+    expect(await sender.deliver(signed(url))).toMatchObject({ error: 'timeout' });
+
+    const idle = [vi.fn(), vi.fn()];
+    const again = idle.map((onIdle) => sender.deliver(signed(url), { onIdle }));
+    // Both are idle at once: one holds the slow slot, the other waits for it.
+    for (const onIdle of idle) expect(onIdle).toHaveBeenCalledTimes(1);
+    const healthy = await Promise.all([1, 2].map((n) => sender.deliver(signed(`${site.origin}/ok/${n}`))));
+    expect(healthy.map((outcome) => outcome.kind)).toEqual(['success', 'success']);
+    expect(pathsOf(site, '/hung')).toBe(2); // the first attempt and one of the two: the other still waits
+
+    await Promise.all(again);
+    const hungRequests = site.requests.filter((request) => request.path === '/hung/a');
+    expect(hungRequests).toHaveLength(3);
+    // The third went out only once the second had timed out (the one slow slot).
+    expect(hungRequests[2]!.startedAt - hungRequests[1]!.startedAt).toBeGreaterThanOrEqual(180);
+  });
+
+  it('hands a slow destination to the durable schedule, unsent, when no slow slot frees within a timeout', async () => {
+    const site = await receiver(byPath);
+    const sender = clientFor([site], {
+      connections: 2,
+      reservedConnections: 0,
+      slowConnections: 1,
+      slowAfterMs: 50,
+      timeoutMs: 400,
+    });
+    const url = `${site.origin}/hung/a`;
+    expect(await sender.deliver(signed(url))).toMatchObject({ error: 'timeout', attempts: 1 });
+
+    // Another hung path moves to the one slow slot; the two deliveries to the known-slow URL wait behind it.
+    const holder = sender.deliver(signed(`${site.origin}/hung/x`));
+    await vi.waitFor(() => expect(site.inFlight).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [first, second] = await Promise.all([sender.deliver(signed(url)), sender.deliver(signed(url))]);
+
+    expect(first).toMatchObject({ kind: 'retryable', error: 'timeout', attempts: 1 });
+    expect(second).toMatchObject({
+      kind: 'retryable',
+      status: null,
+      error: SLOW_LANE_FULL,
+      attempts: 0,
+      latencyMs: 0,
+    });
+    expect(await holder).toMatchObject({ error: 'timeout' });
+    expect(site.requests.map((request) => request.path)).toEqual(['/hung/a', '/hung/x', '/hung/a']);
+  });
+
+  it('keeps reserved responsive slots for destinations that answered', async () => {
+    const site = await receiver(byPath);
+    const sender = clientFor([site], {
+      connections: 4,
+      reservedConnections: 2,
+      slowConnections: 1,
+      slowAfterMs: 60_000,
+      timeoutMs: 800,
+    });
+    expect(await sender.deliver(signed(`${site.origin}/ok`))).toMatchObject({ kind: 'success' });
+
+    const hung = [1, 2, 3, 4].map((n) => sender.deliver(signed(`${site.origin}/hung/${n}`)));
+    await vi.waitFor(() => expect(site.inFlight).toBe(2));
+    const started = performance.now();
+    const known = await sender.deliver(signed(`${site.origin}/ok`));
+    const waited = performance.now() - started;
+
+    expect(known).toMatchObject({ kind: 'success', status: 200 });
+    expect(waited).toBeLessThan(400);
+    // Destinations not known to answer took only the unreserved slots; the other two waited.
+    expect(pathsOf(site, '/hung')).toBe(2);
+    await Promise.all(hung);
+    expect(pathsOf(site, '/hung')).toBe(4);
+  });
+
+  it('tells the caller it is idle once, when it sleeps before a quick retry', async () => {
+    const site = await receiver([{ status: 500 }, { status: 502 }, { status: 200 }]);
+    const onIdle = vi.fn();
+    const outcome = await clientFor([site]).deliver(signed(site.url), { onIdle });
+    expect(outcome).toMatchObject({ kind: 'success', attempts: 3 });
+    expect(onIdle).toHaveBeenCalledTimes(1);
+
+    const quick = vi.fn();
+    expect(await clientFor([site]).deliver(signed(site.url), { onIdle: quick })).toMatchObject({
+      kind: 'success',
+      attempts: 1,
+    });
+    expect(quick).not.toHaveBeenCalled();
+  });
+
+  it('keeps origins apart: a fully hung origin does not delay another', async () => {
+    const hungSite = await receiver({ hang: true });
+    const other = await receiver();
+    const sender = clientFor([hungSite, other], { connections: 2, slowConnections: 2, timeoutMs: 500 });
+    const hung = [1, 2, 3, 4, 5, 6].map((n) => sender.deliver(signed(`${hungSite.origin}/hook/${n}`)));
+    await vi.waitFor(() => expect(hungSite.inFlight).toBe(2));
+
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      [1, 2, 3].map((n) => sender.deliver(signed(`${other.origin}/hook/${n}`))),
+    );
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['success', 'success', 'success']);
+    await Promise.all(hung);
   });
 });

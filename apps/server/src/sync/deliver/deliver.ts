@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { createGuardedConnector, type GuardedConnectorOptions } from '../../net/guarded-connector.js';
 import { checkUrlShape, type Lookup } from '../../net/ssrf-guard.js';
-import { exchange, type ExchangeTarget } from './http-exchange.js';
+import { exchange } from './http-exchange.js';
+import { DeliveryLanes, type Destination } from './origin-lanes.js';
 import { QUICK_RETRY_DELAYS_MS, type ResponseClass } from './retry-policy.js';
 
 // One webhook delivery: a POST with keep-alive, bounded concurrency, a timeout, a bounded read of the answer, and
@@ -33,7 +34,7 @@ export interface DeliveryOutcome {
   retryAfterMs: number | null;
   /** The start of the response body (at most maxResponseBytes of UTF-8), or null when empty / no response. */
   responseSnippet: string | null;
-  /** HTTP attempts made by this deliver() call: 1 + quick retries. */
+  /** HTTP attempts made by this deliver() call: 1 + quick retries (0 when its slow destination's lane stayed full). */
   attempts: number;
 }
 
@@ -52,19 +53,47 @@ export interface DeliveryRequest {
   body: string | Uint8Array | (() => string | Uint8Array);
 }
 
-/** A deliver() call's body once built (DeliveryRequest.body): the same bytes for each of its attempts. */
-interface BuiltBody {
+/**
+ * One deliver() call's state: its body once built (DeliveryRequest.body), the same bytes for each attempt, and
+ * whether its caller was told it is idle.
+ */
+class Delivery {
   body?: string | Uint8Array;
+  #idle = false;
+  readonly onIdle = () => {
+    if (this.#idle) return;
+    this.#idle = true;
+    this.hooks?.onIdle?.();
+  };
+
+  constructor(readonly hooks: DeliveryHooks | undefined) {}
+}
+
+/** Where a URL's requests go, split once per URL (undici's dispatcher takes the origin and the path apart). */
+interface Target extends Destination {
+  origin: string;
+  path: string;
 }
 
 export interface DeliveryHooks {
   /** Called before each quick retry with the number of the attempt about to be made (2, 3, …) and what failed. */
   onQuickRetry?(attempt: number, outcome: DeliveryOutcome, delayMs: number): void;
+  /**
+   * Called at most once, when the delivery stops using an active connection slot: it sleeps before a quick retry,
+   * or waits in (or is moved to) its origin's slow lane. The caller may count it as parked and take other work.
+   */
+  onIdle?(): void;
 }
 
 export interface DeliveryClientOptions {
-  /** Connections per destination origin and requests in flight overall (default 64). */
+  /** Requests in flight per destination origin in its responsive lane (default 64). */
   connections?: number;
+  /** Requests in flight per destination origin in its slow lane (default 64); undici's pool holds both lanes. */
+  slowConnections?: number;
+  /** Responsive slots per origin only destinations that answered may take (default: an eighth of connections). */
+  reservedConnections?: number;
+  /** A request without response headers after this long moves to its origin's slow lane (default 1 s). */
+  slowAfterMs?: number;
   /** Per HTTP attempt: connecting, sending, the response headers and the body read (default 15 s). */
   timeoutMs?: number;
   /** How much of a response body is read (default 64 KiB); the rest is never read. */
@@ -89,48 +118,36 @@ export interface DeliveryClient {
 }
 
 const DEFAULT_CONNECTIONS = 64;
+const DEFAULT_SLOW_AFTER_MS = 1_000;
+/** A destination that timed out starts its requests in the slow lane this long, unless it answers before. */
+const REMEMBER_SLOW_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_USER_AGENT = 'DataSync-Webhooks/1';
 const MAX_REMEMBERED_URLS = 10_000;
 
-/** A counting semaphore, FIFO: at most `size` holders at once. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
+/** The error of an attempt that was never sent: its destination is slow and its origin's slow lane stayed full. */
+export const SLOW_LANE_FULL = 'not sent: slow destination, its origin busy';
 
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  /** A slot now, or null when none is free (no promise on the common path: one per delivery adds up). */
-  take(): (() => void) | null {
-    if (this.#free === 0) return null;
-    this.#free--;
-    return this.#releaser();
-  }
-
-  async wait(): Promise<() => void> {
-    const slot = this.take();
-    if (slot) return slot;
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    return this.#releaser();
-  }
-
-  #releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
+/**
+ * A known-slow destination that waited a whole timeout for one of its origin's slow slots: nothing was sent (the
+ * attempts made are the ones before), and the durable schedule takes it from here.
+ */
+function notSent(attempt: number): DeliveryOutcome {
+  return {
+    kind: 'retryable',
+    status: null,
+    latencyMs: 0,
+    error: SLOW_LANE_FULL,
+    retryAfterMs: null,
+    responseSnippet: null,
+    attempts: attempt - 1,
+  };
 }
 
 function quickRetryWorthIt(outcome: DeliveryOutcome, delayMs: number): boolean {
-  if (outcome.kind === 'retryable') return true;
+  // A receiver that let a whole attempt time out is not blipping: the durable retry (~5 s) frees the slot meanwhile.
+  if (outcome.kind === 'retryable') return outcome.error !== 'timeout' && outcome.error !== SLOW_LANE_FULL;
   // A receiver that asks for a longer pause than the next quick delay gets it through the durable schedule.
   return outcome.kind === 'throttled' && (outcome.retryAfterMs === null || outcome.retryAfterMs <= delayMs);
 }
@@ -141,9 +158,17 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const quickRetryDelaysMs = options.quickRetryDelaysMs ?? QUICK_RETRY_DELAYS_MS;
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const slowConnections = options.slowConnections ?? DEFAULT_CONNECTIONS;
+  const lanes = new DeliveryLanes({
+    connections,
+    slowConnections,
+    reservedConnections: options.reservedConnections ?? Math.floor(connections / 8),
+    slowAfterMs: options.slowAfterMs ?? DEFAULT_SLOW_AFTER_MS,
+    rememberSlowMs: REMEMBER_SLOW_MS,
+  });
   // undici's dispatcher follows no redirects (that takes its redirect interceptor): a 3xx is a failure.
   const agent = new Agent({
-    connections,
+    connections: connections + slowConnections,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     connect: createGuardedConnector({
@@ -153,12 +178,10 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
       buildBase: options.socketConnector,
     }),
   });
-  const slots = new Slots(connections);
-
   async function attemptOnce(
     deliveryRequest: DeliveryRequest,
     attempt: number,
-    built: BuiltBody,
+    delivery: Delivery,
   ): Promise<DeliveryOutcome> {
     const target = targetOf(deliveryRequest.url);
     if (typeof target === 'string') {
@@ -172,11 +195,13 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         attempts: attempt,
       };
     }
-    const release = slots.take() ?? (await slots.wait());
+    const granted = lanes.acquire(target, delivery.onIdle, timeoutMs);
+    const flight = granted instanceof Promise ? await granted : granted;
+    if (flight === null) return notSent(attempt);
     let body: string | Uint8Array;
     let headers: Record<string, string>;
     try {
-      body = built.body ??=
+      body = delivery.body ??=
         typeof deliveryRequest.body === 'function' ? deliveryRequest.body() : deliveryRequest.body;
       const given =
         typeof deliveryRequest.headers === 'function'
@@ -186,11 +211,12 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         ? given
         : { ...given, 'user-agent': userAgent };
     } catch (error) {
-      release();
+      flight.release();
       throw error;
     }
     const started = performance.now();
-    const result = await exchange(agent, target, headers, body, { timeoutMs, maxResponseBytes }, release);
+    const result = await exchange(agent, target, headers, body, { timeoutMs, maxResponseBytes }, flight);
+    if (result.error === 'timeout') lanes.timedOut(target);
     return {
       ...result,
       latencyMs: Math.round((performance.now() - started) * 100) / 100,
@@ -200,12 +226,25 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
 
   // Whether a URL may be sent to, and where it goes, does not change: decided once per URL (a bounded memo), not
   // parsed per attempt.
-  const targets = new Map<string, ExchangeTarget | string>();
-  function targetOf(url: string): ExchangeTarget | string {
+  // The same memo holds what the lanes know of each destination (answers, or is slow).
+  const targets = new Map<string, Target | string>();
+  function targetOf(url: string): Target | string {
     let target = targets.get(url);
     if (target === undefined) {
-      if (targets.size >= MAX_REMEMBERED_URLS) targets.clear();
-      target = targetOrRefusal(url);
+      if (targets.size >= MAX_REMEMBERED_URLS) {
+        targets.clear();
+        lanes.forgetIdle();
+      }
+      const split = targetOrRefusal(url);
+      target =
+        typeof split === 'string'
+          ? split
+          : {
+              ...split,
+              lanes: lanes.lanesOf(split.origin),
+              answered: false,
+              slowUntil: 0,
+            };
       targets.set(url, target);
     }
     return target;
@@ -213,16 +252,20 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
 
   return {
     async deliver(deliveryRequest, hooks) {
-      const built: BuiltBody = {};
+      const delivery = new Delivery(hooks);
       for (let attempt = 1; ; attempt++) {
-        const outcome = await attemptOnce(deliveryRequest, attempt, built);
+        const outcome = await attemptOnce(deliveryRequest, attempt, delivery);
         const delayMs = quickRetryDelaysMs[attempt - 1];
         if (delayMs === undefined || !quickRetryWorthIt(outcome, delayMs)) return outcome;
         hooks?.onQuickRetry?.(attempt + 1, outcome, delayMs);
+        delivery.onIdle();
         await sleep(delayMs);
       }
     },
-    close: () => agent.close(),
+    async close() {
+      lanes.close();
+      await agent.close();
+    },
   };
 }
 
@@ -230,7 +273,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
  * Where a URL's requests go (the origin and the path with its query, as the dispatcher takes them; the fragment is
  * never sent), or why it is not sent to at all. The address check happens when connecting (see the connector).
  */
-function targetOrRefusal(url: string): ExchangeTarget | string {
+function targetOrRefusal(url: string): { origin: string; path: string } | string {
   const refusal = checkUrlShape(url);
   if (refusal) return `destination URL ${refusal}`;
   const { origin, pathname, search } = new URL(url);

@@ -26,8 +26,11 @@ export interface DeliveryBatchTools {
 export interface DeliveryJobProgress {
   /** The queue job that asked for it. */
   queueJobId: string;
-  /** Settles when its HTTP exchange is over (or there is none to make): its concurrency slot is free. */
-  sent: Promise<void>;
+  /**
+   * Settles when its HTTP exchange is over (or there is none to make): its concurrency slot is free; with 'parked'
+   * when it was over only for now: the delivery sleeps before a quick retry or waits in its origin's slow lane.
+   */
+  sent: Promise<'sent' | 'parked'>;
   /** Settles when it is out of the worker's hands: its queue job completed, or failed, in the queue. */
   done: Promise<void>;
 }
@@ -52,15 +55,19 @@ export function runDeliveryBatch(
     jobs.flatMap((job) =>
       deliveryIdsOf(job.data).map(
         (id) =>
-          [unitKey(job.id, id), { queueJobId: job.id, sent: settleable(), done: settleable() }] as const,
+          [
+            unitKey(job.id, id),
+            { queueJobId: job.id, sent: settleable<'sent' | 'parked'>(), done: settleable<void>() },
+          ] as const,
       ),
     ),
   );
   const events: ProgressEvents = {
-    sent: (key) => progress.get(key)!.sent.settle(),
+    sent: (key) => progress.get(key)!.sent.settle('sent'),
+    parked: (key) => progress.get(key)!.sent.settle('parked'),
     done: (key) => {
       const entry = progress.get(key)!;
-      entry.sent.settle();
+      entry.sent.settle('sent');
       entry.done.settle();
     },
   };
@@ -76,6 +83,7 @@ export function runDeliveryBatch(
 
 interface ProgressEvents {
   sent(unit: string): void;
+  parked(unit: string): void;
   done(unit: string): void;
 }
 
@@ -102,13 +110,16 @@ async function runForOrganization(
   }
   for (const job of jobs) {
     // A job with nothing to send is finished as it is.
-    const sends = (claimedByJob.get(job.id) ?? []).map((claimed) => ({
-      claimed,
-      outcome: send(ctx, claimed).then((outcome) => {
-        events.sent(unitKey(job.id, claimed.delivery.id));
-        return outcome;
-      }),
-    }));
+    const sends = (claimedByJob.get(job.id) ?? []).map((claimed) => {
+      const unit = unitKey(job.id, claimed.delivery.id);
+      return {
+        claimed,
+        outcome: send(ctx, claimed, () => events.parked(unit)).then((outcome) => {
+          events.sent(unit);
+          return outcome;
+        }),
+      };
+    });
     void recorder.recordQueueJob(job.id, sends).finally(() => unitsOf(job).forEach(events.done));
   }
 }
@@ -160,7 +171,7 @@ function bodyBuilderOf(delivery: ClaimedRow, items: Map<string, Buffer>): () => 
   return () => webhookBodyBytesOf(envelope, itemsJson);
 }
 
-async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
+async function send(ctx: SyncContext, claimed: ClaimedDelivery, onIdle: () => void) {
   const { delivery } = claimed;
   const outcome = await ctx.delivery.deliver(
     {
@@ -176,6 +187,7 @@ async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
       body: claimed.buildBody,
     },
     {
+      onIdle,
       onQuickRetry: (nextAttempt, failed, delayMs) => {
         void withTenant(ctx.db, { orgId: claimed.data.orgId }, (tx) =>
           writeJobLogs(tx, ctx.liveLines, [
@@ -203,8 +215,8 @@ async function send(ctx: SyncContext, claimed: ClaimedDelivery) {
 }
 
 /** The worker only needs to know when a job is out of its hands; errors are logged where they happen. */
-function settleable(): { promise: Promise<void>; settle(): void } {
-  let settle!: () => void;
-  const promise = new Promise<void>((resolve) => (settle = resolve));
+function settleable<T>(): { promise: Promise<T>; settle(value: T): void } {
+  let settle!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (settle = resolve));
   return { promise, settle };
 }

@@ -12,6 +12,14 @@ export interface ExchangeTarget {
   path: string;
 }
 
+/** The attempt's connection slot (origin-lanes.ts' Flight). */
+export interface ExchangeSlot {
+  /** The response headers arrived. */
+  respond(): void;
+  /** undici is done with the request: called once. */
+  release(): void;
+}
+
 export interface ExchangeOptions {
   /** The whole attempt: connecting, sending, the response headers and the body read. */
   timeoutMs: number;
@@ -25,8 +33,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  * One POST through undici's dispatcher with a handler of our own, rather than `request()`: that API wraps every
  * response in a Readable stream, an AbortSignal and a few promises, which for a 2-byte answer cost more than the
  * exchange itself (a quarter of the client's CPU per request). Settles
- * once, with whichever comes first: the answer, an error, or the timeout. `release` is called once, when undici is
- * done with the request (its connection slot is free again), which after a timeout may be later than the answer.
+ * once, with whichever comes first: the answer, an error, or the timeout. `slot.release` is called once, when undici
+ * is done with the request (its connection is free again), which after a timeout may be later than the answer.
  */
 export function exchange(
   dispatcher: Dispatcher,
@@ -34,7 +42,7 @@ export function exchange(
   headers: Record<string, string>,
   body: string | Uint8Array,
   options: ExchangeOptions,
-  release: () => void,
+  slot: ExchangeSlot,
 ): Promise<AttemptResult> {
   return new Promise<AttemptResult>((resolve) => {
     let settled = false;
@@ -73,6 +81,7 @@ export function exchange(
         onResponseStart(_controller, statusCode, headers) {
           status = statusCode;
           responseHeaders = headers;
+          slot.respond();
         },
         onResponseData(current, chunk) {
           chunks.push(chunk);
@@ -83,11 +92,11 @@ export function exchange(
           current.abort(new ResponseTooLongError());
         },
         onResponseEnd() {
-          release();
+          slot.release();
           settle(answer());
         },
         onResponseError(_controller, error) {
-          release();
+          slot.release();
           // Also when the status line came but the body broke off: a 2xx whose response was cut is not trusted as
           // accepted; receivers dedupe on webhook-id, so sending again is safe.
           settle(

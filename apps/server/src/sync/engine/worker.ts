@@ -18,6 +18,11 @@ import type { SyncContext } from './sync-context.js';
 /** How many deliveries per sending slot may wait for their outcome to be recorded. */
 const UNFINISHED_PER_SLOT = 2;
 /**
+ * How many deliveries per sending slot may be parked: sleeping before a quick retry or in a slow lane (hung
+ * receivers). They hold no active slot, and no body until their slow slot is granted; this bounds their memory.
+ */
+const PARKED_PER_SLOT = 2;
+/**
  * Deliveries handed to the delivery client at once. The client itself sends at most `connections` (64 by default)
  * at a time and queues the rest; handing it more than that keeps its connections busy while the next batch is
  * fetched, claimed and recorded, and makes those batches bigger. Measured (bench, PostgreSQL, 10,000 sites, medians
@@ -70,11 +75,19 @@ export function createSyncWorker(
   let sending = 0;
   let unfinishedDeliveries = 0;
   const maxUnfinished = concurrency * UNFINISHED_PER_SLOT;
+  // Parked deliveries leave `sending` and `unfinishedDeliveries` for this count, so hung receivers do not stop the
+  // worker from fetching the deliveries of receivers that answer.
+  let parkedDeliveries = 0;
+  const maxParked = concurrency * PARKED_PER_SLOT;
   // While sends are in flight, wait for a quarter of the slots to free up before fetching: each fetch and claim
   // costs the same few round trips for 1 delivery or 64, so a trickle of tiny batches would cap the throughput.
   const minBatch = Math.max(1, Math.floor(concurrency / 4));
   const freeDeliverySlots = () => {
-    const free = Math.min(concurrency - sending, maxUnfinished - unfinishedDeliveries);
+    const free = Math.min(
+      concurrency - sending,
+      maxUnfinished - unfinishedDeliveries,
+      maxParked - parkedDeliveries,
+    );
     return sending > 0 && free < minBatch ? 0 : free;
   };
   let running = false;
@@ -132,11 +145,23 @@ export function createSyncWorker(
   function trackDelivery(progress: DeliveryJobProgress): void {
     sending += 1;
     unfinishedDeliveries += 1;
-    void progress.sent.then(() => {
+    let parked = false;
+    void progress.sent.then((how) => {
       sending -= 1;
+      if (how === 'parked') {
+        parked = true;
+        unfinishedDeliveries -= 1;
+        parkedDeliveries += 1;
+      }
       wake('deliveries');
     });
-    track(progress.done.finally(() => (unfinishedDeliveries -= 1)));
+    // `sent` always settles first (its reaction was queued first), so `parked` is known here.
+    track(
+      progress.done.finally(() => {
+        if (parked) parkedDeliveries -= 1;
+        else unfinishedDeliveries -= 1;
+      }),
+    );
   }
 
   async function handle<T>(
