@@ -213,7 +213,7 @@ export class DeliveryLanes {
     if (flight.slow) return flight;
     this.#watched.add(flight);
     if (this.#sweeper === null) {
-      const every = Math.max(10, Math.floor(this.#options.slowAfterMs / 4));
+      const every = Math.max(10, Math.floor(this.#options.slowAfterMs / 10));
       this.#sweeper = setInterval(() => this.#sweep(), every);
       this.#sweeper.unref();
     }
