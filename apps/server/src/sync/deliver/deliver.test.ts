@@ -702,15 +702,16 @@ describe('deliver: per-origin lanes', () => {
     expect(site.requests.map((request) => request.path)).toEqual(['/hung/a', '/hung/x', '/hung/a']);
   });
 
-  it('keeps reserved responsive slots for destinations that answered', async () => {
+  it('keeps reserved responsive slots for destinations that answered once an origin has slow ones', async () => {
     const site = await receiver(byPath);
     const sender = clientFor([site], {
       connections: 4,
       reservedConnections: 2,
       slowConnections: 1,
       slowAfterMs: 60_000,
-      timeoutMs: 800,
+      timeoutMs: 600,
     });
+    expect(await sender.deliver(signed(`${site.origin}/hung/0`))).toMatchObject({ error: 'timeout' });
     expect(await sender.deliver(signed(`${site.origin}/ok`))).toMatchObject({ kind: 'success' });
 
     const hung = [1, 2, 3, 4].map((n) => sender.deliver(signed(`${site.origin}/hung/${n}`)));
@@ -720,11 +721,21 @@ describe('deliver: per-origin lanes', () => {
     const waited = performance.now() - started;
 
     expect(known).toMatchObject({ kind: 'success', status: 200 });
-    expect(waited).toBeLessThan(400);
+    expect(waited).toBeLessThan(300);
     // Destinations not known to answer took only the unreserved slots; the other two waited.
-    expect(pathsOf(site, '/hung')).toBe(2);
+    expect(pathsOf(site, '/hung/')).toBe(3);
     await Promise.all(hung);
-    expect(pathsOf(site, '/hung')).toBe(4);
+    expect(pathsOf(site, '/hung/')).toBe(5);
+  });
+
+  it('lets destinations not known yet take every responsive slot of an origin without slow ones', async () => {
+    const site = await receiver({ status: 200, delayMs: 100 });
+    const sender = clientFor([site], { connections: 4, reservedConnections: 2 });
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map((n) => sender.deliver(signed(`${site.origin}/new/${n}`))),
+    );
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(['success', 'success', 'success', 'success']);
+    expect(site.maxInFlight).toBe(4);
   });
 
   it('tells the caller it is idle once, when it sleeps before a quick retry', async () => {

@@ -90,7 +90,10 @@ export interface DeliveryClientOptions {
   connections?: number;
   /** Requests in flight per destination origin in its slow lane (default 64); undici's pool holds both lanes. */
   slowConnections?: number;
-  /** Responsive slots per origin only destinations that answered may take (default: an eighth of connections). */
+  /**
+   * Responsive slots per origin only destinations that answered may take while the origin has had a destination
+   * time out or move to the slow lane in the last minutes (default: an eighth of connections).
+   */
   reservedConnections?: number;
   /** A request without response headers after this long moves to its origin's slow lane (default 1 s). */
   slowAfterMs?: number;
@@ -235,16 +238,7 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
         targets.clear();
         lanes.forgetIdle();
       }
-      const split = targetOrRefusal(url);
-      target =
-        typeof split === 'string'
-          ? split
-          : {
-              ...split,
-              lanes: lanes.lanesOf(split.origin),
-              answered: false,
-              slowUntil: 0,
-            };
+      target = targetOrRefusal(url, lanes);
       targets.set(url, target);
     }
     return target;
@@ -273,9 +267,15 @@ export function createDeliveryClient(options: DeliveryClientOptions): DeliveryCl
  * Where a URL's requests go (the origin and the path with its query, as the dispatcher takes them; the fragment is
  * never sent), or why it is not sent to at all. The address check happens when connecting (see the connector).
  */
-function targetOrRefusal(url: string): { origin: string; path: string } | string {
+function targetOrRefusal(url: string, lanes: DeliveryLanes): Target | string {
   const refusal = checkUrlShape(url);
   if (refusal) return `destination URL ${refusal}`;
   const { origin, pathname, search } = new URL(url);
-  return { origin, path: `${pathname}${search}` };
+  return {
+    origin,
+    path: `${pathname}${search}`,
+    lanes: lanes.lanesOf(origin),
+    answered: false,
+    slowUntil: 0,
+  };
 }

@@ -6,7 +6,7 @@ export interface LaneOptions {
   connections: number;
   /** Requests in flight per origin in its slow lane: destinations that time out or have not answered for a while. */
   slowConnections: number;
-  /** Responsive slots per origin that only destinations known to answer may take. */
+  /** Responsive slots per origin that only destinations known to answer may take, while the origin has slow ones. */
   reservedConnections: number;
   /** A request without response headers after this long moves to the slow lane (when it has a free slot). */
   slowAfterMs: number;
@@ -34,6 +34,11 @@ interface Waiter {
 export class OriginLanes {
   busy = 0;
   slowBusy = 0;
+  /**
+   * `performance.now()` until which the reserve applies: a destination of this origin timed out or moved lately.
+   * An origin whose paths all answer keeps all its responsive slots for them, known or not.
+   */
+  reserveUntil = 0;
   readonly answeredWaiting: Waiter[] = [];
   readonly unknownWaiting: Waiter[] = [];
   readonly slowWaiting: Waiter[] = [];
@@ -55,6 +60,10 @@ export class Flight {
   readonly startedAt = performance.now();
   responded = false;
   released = false;
+  /** Neighbours in the lanes' list of requests waiting for their response headers (a list: no hashing per request). */
+  older: Flight | null = null;
+  newer: Flight | null = null;
+  watched = false;
 
   constructor(
     readonly lanes: DeliveryLanes,
@@ -71,7 +80,7 @@ export class Flight {
     this.responded = true;
     this.destination.answered = true;
     this.destination.slowUntil = 0;
-    if (!this.slow) this.lanes.unwatch(this);
+    this.lanes.unwatch(this);
   }
 
   /** undici is done with the request: its connection is free for the next one. */
@@ -84,7 +93,7 @@ export class Flight {
 
 /**
  * Per-origin lanes for a delivery client. The responsive lane serves destinations not known to be slow, its last
- * `reservedConnections` slots only those known to answer; a request that has waited `slowAfterMs` for its response
+ * `reservedConnections` slots only those known to answer while the origin has had slow ones lately; a request that has waited `slowAfterMs` for its response
  * headers moves to the slow lane, freeing its responsive slot; a destination that timed out or moved starts its
  * next requests in the slow lane for `rememberSlowMs`. undici's pool per origin must hold both lanes, so that the
  * lanes, not undici's queue, decide who waits. The common path (a free slot) is a few field reads and no promise.
@@ -93,7 +102,8 @@ export class DeliveryLanes {
   readonly #options: LaneOptions;
   readonly #origins = new Map<string, OriginLanes>();
   /** Responsive requests without response headers yet, in the order they started: the oldest are checked first. */
-  readonly #watched = new Set<Flight>();
+  #oldest: Flight | null = null;
+  #newest: Flight | null = null;
   #sweeper: NodeJS.Timeout | null = null;
   #seq = 0;
 
@@ -131,11 +141,12 @@ export class DeliveryLanes {
         return this.#acquireSlow(destination, onIdle, maxSlowWaitMs);
       destination.slowUntil = 0;
     }
-    const { connections, reservedConnections } = this.#options;
-    const limit = destination.answered ? connections : connections - reservedConnections;
+    const { connections } = this.#options;
+    const limit = destination.answered ? connections : this.#unknownLimit(lanes);
+    // Waiting ahead: an answered destination, or one not known yet that could take a slot now.
     const waitingAhead =
       lanes.answeredWaiting.length > 0 ||
-      (lanes.unknownWaiting.length > 0 && lanes.busy < connections - reservedConnections);
+      (lanes.unknownWaiting.length > 0 && lanes.busy < this.#unknownLimit(lanes));
     if (lanes.busy < limit && !waitingAhead) {
       lanes.busy++;
       return this.#started(destination, false, onIdle);
@@ -150,6 +161,16 @@ export class DeliveryLanes {
   timedOut(destination: Destination): void {
     destination.answered = false;
     destination.slowUntil = performance.now() + this.#options.rememberSlowMs;
+    destination.lanes.reserveUntil = destination.slowUntil;
+  }
+
+  /** Responsive slots destinations not known to answer may hold. */
+  #unknownLimit(lanes: OriginLanes): number {
+    if (lanes.reserveUntil === 0) return this.#options.connections;
+    if (performance.now() < lanes.reserveUntil)
+      return this.#options.connections - this.#options.reservedConnections;
+    lanes.reserveUntil = 0;
+    return this.#options.connections;
   }
 
   free(flight: Flight): void {
@@ -158,14 +179,20 @@ export class DeliveryLanes {
       lanes.slowBusy--;
       this.#pumpSlow(lanes);
     } else {
-      this.#watched.delete(flight);
+      this.unwatch(flight);
       lanes.busy--;
       this.#pumpResponsive(lanes);
     }
   }
 
   unwatch(flight: Flight): void {
-    this.#watched.delete(flight);
+    if (!flight.watched) return;
+    flight.watched = false;
+    if (flight.older) flight.older.newer = flight.newer;
+    else this.#oldest = flight.newer;
+    if (flight.newer) flight.newer.older = flight.older;
+    else this.#newest = flight.older;
+    flight.older = flight.newer = null;
   }
 
   close(): void {
@@ -211,7 +238,11 @@ export class DeliveryLanes {
 
   #watch(flight: Flight): Flight {
     if (flight.slow) return flight;
-    this.#watched.add(flight);
+    flight.watched = true;
+    flight.older = this.#newest;
+    if (this.#newest) this.#newest.newer = flight;
+    else this.#oldest = flight;
+    this.#newest = flight;
     if (this.#sweeper === null) {
       const every = Math.max(10, Math.floor(this.#options.slowAfterMs / 10));
       this.#sweeper = setInterval(() => this.#sweep(), every);
@@ -221,12 +252,12 @@ export class DeliveryLanes {
   }
 
   #pumpResponsive(lanes: OriginLanes): void {
-    const { connections, reservedConnections } = this.#options;
+    const { connections } = this.#options;
     for (;;) {
       const answered = lanes.answeredWaiting[0];
       const unknown = lanes.unknownWaiting[0];
       const answeredMay = answered !== undefined && lanes.busy < connections;
-      const unknownMay = unknown !== undefined && lanes.busy < connections - reservedConnections;
+      const unknownMay = unknown !== undefined && lanes.busy < this.#unknownLimit(lanes);
       if (!answeredMay && !unknownMay) return;
       const next =
         unknownMay && (!answeredMay || unknown.seq < answered.seq)
@@ -247,16 +278,18 @@ export class DeliveryLanes {
 
   /** Moves requests that have waited too long for their response headers to their origin's slow lane. */
   #sweep(): void {
-    if (this.#watched.size === 0) {
+    if (this.#oldest === null) {
       this.close();
       return;
     }
     const due = performance.now() - this.#options.slowAfterMs;
-    for (const flight of this.#watched) {
+    let next: Flight | null;
+    for (let flight: Flight | null = this.#oldest; flight !== null; flight = next) {
+      next = flight.newer;
       if (flight.startedAt > due) break;
       const lanes = flight.destination.lanes;
       if (lanes.slowBusy >= this.#options.slowConnections) continue;
-      this.#watched.delete(flight);
+      this.unwatch(flight);
       lanes.slowBusy++;
       flight.slow = true;
       this.timedOut(flight.destination);
