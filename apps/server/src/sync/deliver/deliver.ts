@@ -95,7 +95,7 @@ export interface DeliveryClientOptions {
    * time out or move to the slow lane in the last minutes (default: an eighth of connections).
    */
   reservedConnections?: number;
-  /** A request without response headers after this long moves to its origin's slow lane (default 1 s). */
+  /** A request without response headers after this long moves to its origin's slow lane (default 0.5 s). */
   slowAfterMs?: number;
   /** Per HTTP attempt: connecting, sending, the response headers and the body read (default 15 s). */
   timeoutMs?: number;
@@ -121,7 +121,7 @@ export interface DeliveryClient {
 }
 
 const DEFAULT_CONNECTIONS = 64;
-const DEFAULT_SLOW_AFTER_MS = 1_000;
+const DEFAULT_SLOW_AFTER_MS = 500;
 /** A destination that timed out starts its requests in the slow lane this long, unless it answers before. */
 const REMEMBER_SLOW_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
