@@ -20,6 +20,7 @@ const processAndEmbeddedDatabaseTests = [
   'apps/server/test/data-dir-permissions.test.ts',
   'apps/server/test/database-down.test.ts',
   'apps/server/test/postgres-restart.test.ts',
+  'apps/server/test/serve-crash-pglite.test.ts',
 ];
 
 export default defineConfig({
