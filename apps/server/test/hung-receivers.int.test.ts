@@ -5,6 +5,7 @@ import { createSyncJob, organizationWithSites, type SyncOrgSite } from './suppor
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { testDatabaseKind } from './support/test-database.js';
 import type { SignedInUser } from './support/users.js';
+import { waitFor } from './support/wait.js';
 
 // Hung receivers beside healthy ones, through whole sync jobs with the production delivery settings (15 s per
 // attempt, quick retries 0.5/1/2 s): one receiving app serves 80 sites by path and 70 of its paths accept requests
@@ -57,14 +58,6 @@ const deliveriesOf = (jobId: string) =>
   );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const started = performance.now();
-  while (!(await done())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Starts a sync of `all` and answers the ms from just before its creation until every site of `watched` is `success`. */
 async function syncUntilDelivered(
@@ -152,7 +145,7 @@ describe('hung receivers never delay the others', () => {
     );
     expect(first.ms).toBeLessThan(HEALTHY_WITHIN_MS);
     const hungIds = new Set(sites.hung.map((site) => site.id));
-    await waitUntil('every hung path holding a request', () => shared.inFlight === HUNG);
+    await waitFor('every hung path holding a request', () => shared.inFlight === HUNG, 10_000);
 
     // (b) a new sync of the healthy sites while the 70 still hang
     const second = await syncUntilDelivered(sites.healthy, sites.healthy, true);
@@ -181,7 +174,7 @@ describe('hung receivers never delay the others', () => {
       ...(await deliveriesOf(third.jobId)).filter((row) => hungOriginIds.has(row.site_id)),
     ];
     const waitFrom = performance.now();
-    await waitUntil(
+    await waitFor(
       'every hung site delivered on its durable retry',
       async () => (await hungRows()).every((row) => row.status === 'success'),
       PRODUCTION_TIMEOUT_MS + 15_000,

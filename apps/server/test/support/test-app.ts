@@ -4,9 +4,10 @@ import type { AppDeps } from '../../src/app-deps.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/types.js';
 import { buildApp, type App } from '../../src/http/app.js';
-import { writtenLinesFor } from '../../src/live/index.js';
+import { processLiveLines, writtenLinesFor } from '../../src/live/index.js';
 import { deriveKeys } from '../../src/secret-key.js';
 import { startSyncEngine } from '../../src/sync/engine/engine.js';
+import type { SyncContext } from '../../src/sync/engine/sync-context.js';
 import { openTestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -100,5 +101,22 @@ export async function createTestApp(
       await engine.stop();
       if (!options.database) await database.close();
     },
+  };
+}
+
+/**
+ * A sync context on the test app's database and queue for calling the plan and recovery steps directly, without a
+ * worker: it has no delivery client, and `wake` is the test's own.
+ */
+export function planningContext(t: TestApp, wake: SyncContext['wake'] = () => {}): SyncContext {
+  return {
+    db: t.database.db,
+    boss: t.deps.queue.boss,
+    encryptionKey: Buffer.alloc(32),
+    delivery: undefined as never,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    metrics: t.deps.metrics,
+    liveLines: processLiveLines,
+    wake,
   };
 }

@@ -3,13 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 import { rowsOf } from '../../../test/support/sql.js';
 import { createSyncJob, organizationWithSites } from '../../../test/support/sync-org.js';
-import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
+import { createTestApp, planningContext, type TestApp } from '../../../test/support/test-app.js';
 import type { SignedInUser } from '../../../test/support/users.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { processLiveLines } from '../../live/index.js';
 import { QUEUES } from '../../queue/job-queue.js';
 import { planSyncJob } from './planner.js';
-import type { SyncContext } from '../engine/sync-context.js';
 
 // A plan commits its sites in chunks (planner.ts), here 2 sites per chunk: 7 sites are 4 transactions. What must
 // hold: the job covers every site exactly once, it does not end before its last chunk, and a plan that stopped
@@ -214,16 +212,7 @@ describe('a plan and the event loop', () => {
           VALUES (${orgId}, 'queued', 'api', true) RETURNING id`,
     );
     const order: string[] = [];
-    const ctx: SyncContext = {
-      db: t.database.db,
-      boss: t.deps.queue.boss,
-      encryptionKey: Buffer.alloc(32),
-      delivery: undefined as never,
-      log: { info: () => {}, warn: () => {}, error: () => {} },
-      metrics: t.deps.metrics,
-      liveLines: processLiveLines,
-      wake: () => order.push('chunk'),
-    };
+    const ctx = planningContext(t, () => order.push('chunk'));
     setImmediate(() => order.push('turn'));
     await planSyncJob(ctx, { jobId: job!.id, orgId }, { firstSites: 1, maxSites: 1 });
     expect(order.filter((event) => event === 'chunk')).toHaveLength(SITE_COUNT);

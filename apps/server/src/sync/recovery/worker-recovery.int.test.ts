@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 import { rowsOf } from '../../../test/support/sql.js';
 import { createSyncJob, organizationWithSites } from '../../../test/support/sync-org.js';
-import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
+import { createTestApp, planningContext, type TestApp } from '../../../test/support/test-app.js';
 import { testDatabaseKind } from '../../../test/support/test-database.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { processLiveLines } from '../../live/index.js';
@@ -38,16 +38,7 @@ const deps = () => ({
 beforeAll(async () => {
   receiver = await startReceiver({ status: 200 });
   t = await createTestApp({ allowedDestinationOrigins: [receiver.origin] }, { worker: false });
-  ctx = {
-    db: t.database.db,
-    boss: t.deps.queue.boss,
-    encryptionKey: Buffer.alloc(32),
-    delivery: undefined as never,
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-    metrics: t.deps.metrics,
-    liveLines: processLiveLines,
-    wake: () => {},
-  };
+  ctx = planningContext(t);
 });
 afterAll(async () => {
   await t?.close();
