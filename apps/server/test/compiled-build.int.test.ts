@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../e2e/support/processes.js';
 import { buildInputFiles, hashBuildInputs, isCurrentBuild } from '../scripts/build-inputs.mjs';
+import { buildServer, compiledBuildDir } from './support/compiled-build.js';
 import { runCli, waitForListening, type CliProcess } from './support/cli-process.js';
 import { openTestDatabase, testDatabaseKind, type TestDatabase } from './support/test-database.js';
 import { signUpOverHttp } from './support/users.js';
@@ -18,16 +16,13 @@ import { waitFor } from './support/wait.js';
 // run by plain `node` with no TypeScript loader: it serves the API and runs the demo's sync to the real landing
 // pages (on PostgreSQL its engine runs in a worker thread, started from the compiled engine-thread.run.js).
 
-const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
-const OUT = fileURLToPath(
-  new URL(`../dist-test-${process.pid}-${randomBytes(3).toString('hex')}/`, import.meta.url),
-);
+const OUT = compiledBuildDir();
 
 let cwd: string;
 let database: TestDatabase | undefined;
 beforeAll(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'datasync-compiled-'));
-  await promisify(execFile)(process.execPath, [BUILD, '--out-dir', OUT]);
+  await buildServer(OUT);
   if (testDatabaseKind() === 'postgres') database = await openTestDatabase();
 }, 120_000);
 afterAll(async () => {

@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { SyncJob } from '@datasync/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../src/db/pglite.js';
+import { buildServer, compiledBuildDir } from './support/compiled-build.js';
 import { runCli, waitForListening, type CliProcess } from './support/cli-process.js';
 import { startReceiver, type Receiver, type Reply } from './support/receivers.js';
 import { createSyncJob, organizationWithSites, type SyncOrgSite } from './support/sync-org.js';
 import { createTestApp } from './support/test-app.js';
-import { cookieHeaderFrom } from './support/users.js';
+import { logInOverHttp } from './support/users.js';
 import { waitFor } from './support/wait.js';
 import { WebhookLedger, type Arrival } from './support/webhook-ledger.js';
 
@@ -25,11 +23,8 @@ import { WebhookLedger, type Arrival } from './support/webhook-ledger.js';
 // DATASYNC_SLOW_TESTS=1 adds a larger variant.
 
 const SECRET_KEY = randomBytes(32).toString('base64url');
-// The compiled server, as operators run it (decision 014), built into a folder of its own.
-const BUILD = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
-const OUT = fileURLToPath(
-  new URL(`../dist-test-${process.pid}-${randomBytes(3).toString('hex')}/`, import.meta.url),
-);
+// The compiled server, as operators run it (decision 014).
+const OUT = compiledBuildDir();
 /** From spawning the new process to every site holding its newest version. */
 const RESTART_GOAL_MS = 15_000;
 const TERMINAL = ['success', 'partial', 'failed'];
@@ -57,7 +52,7 @@ describe('datasync serve on PGlite killed with SIGKILL mid-sync', () => {
   let respond: (arrival: Arrival) => Reply = () => ({});
 
   beforeAll(async () => {
-    await promisify(execFile)(process.execPath, [BUILD, '--out-dir', OUT]);
+    await buildServer(OUT);
     receiver = await startReceiver((request) => {
       const arrival = ledger.take(request);
       return arrival.verified ? respond(arrival) : { status: 401 };
@@ -136,13 +131,8 @@ describe('datasync serve on PGlite killed with SIGKILL mid-sync', () => {
   }
 
   async function logIn(url: string, owner: Owner): Promise<Record<string, string>> {
-    const response = await fetch(`${url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: owner.email, password: owner.password }),
-    });
-    expect(response.status, await response.clone().text()).toBe(200);
-    return { cookie: cookieHeaderFrom(response.headers.getSetCookie()), 'x-organization-id': owner.orgId };
+    const cookie = await logInOverHttp(url, owner.email, owner.password);
+    return { cookie, 'x-organization-id': owner.orgId };
   }
 
   async function crashAndRestart(crash: Crash) {

@@ -74,6 +74,17 @@ export async function logIn(app: App, email: string, password: string): Promise<
   return cookieHeaderFrom(response.headers['set-cookie']);
 }
 
+/** logIn over real HTTP, for a `datasync` process listening at `url`: the session's Cookie header. */
+export async function logInOverHttp(url: string, email: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return cookieHeaderFrom(response.headers.getSetCookie());
+}
+
 /**
  * A user with `role` in `owner`'s organization, through the real invitation flow (invite → sign up → accept).
  * Sign-up also gives them an organization of their own; `headers` select `owner`'s.
