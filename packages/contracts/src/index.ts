@@ -12,4 +12,5 @@ export * from './preview.js';
 export * from './sites.js';
 export * from './demo.js';
 export * from './sync-jobs.js';
+export * from './alerts.js';
 export * from './live-events.js';

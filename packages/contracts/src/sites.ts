@@ -29,6 +29,15 @@ export const SiteSyncStatusSchema = Type.Union([
   Type.Literal('up_to_date'),
 ]);
 
+export const SiteHealthSchema = Type.Union(
+  [Type.Literal('healthy'), Type.Literal('failing'), Type.Literal('disabled')],
+  {
+    description:
+      'disabled: DataSync sends it nothing (disabled_reason says why); failing: its last send was not accepted, even after the quick retries; healthy: otherwise',
+  },
+);
+export type SiteHealth = Static<typeof SiteHealthSchema>;
+
 export const SiteSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -40,6 +49,20 @@ export const SiteSchema = Type.Object({
   current_version: Type.Integer({ description: 'the last payload version handed out for this site' }),
   last_sync_status: Nullable(SiteSyncStatusSchema),
   last_sync_at: Nullable(Timestamp),
+  health: SiteHealthSchema,
+  failing_since: Type.Union([Timestamp, Type.Null()], {
+    description: 'when the site started failing; kept while it is disabled after failing',
+  }),
+  last_success_at: Type.Union([Timestamp, Type.Null()], {
+    description: 'when the site last accepted a delivery',
+  }),
+  consecutive_failures: Type.Integer({ description: 'sends not accepted since the last accepted one' }),
+  next_attempt_at: Type.Union([Timestamp, Type.Null()], {
+    description: "when the site's durable retry of its newest version is due; null when none is pending",
+  }),
+  last_error: Type.Union([Type.String(), Type.Null()], {
+    description: 'what the last send that was not accepted got (status or network error)',
+  }),
   signing_secret_hint: Type.Union([Type.String(), Type.Null()], {
     description: 'the masked signing secret ("whsec_…" and its last characters); null if it cannot be read',
   }),
@@ -86,3 +109,19 @@ export const SiteWithSecretSchema = Type.Intersect([
   }),
 ]);
 export type SiteWithSecret = Static<typeof SiteWithSecretSchema>;
+
+export const SiteListQuerySchema = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  health: Type.Optional(SiteHealthSchema),
+});
+export type SiteListQuery = Static<typeof SiteListQuerySchema>;
+
+export const RedeliverySchema = Type.Object({
+  status: Type.Union([Type.Literal('queued'), Type.Literal('up_to_date')], {
+    description: 'queued: the latest payload is being sent now; up_to_date: the site already has it',
+  }),
+  version: Type.Union([Type.Integer(), Type.Null()], { description: 'the version sent, or the one it has' }),
+  delivery_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+});
+export type Redelivery = Static<typeof RedeliverySchema>;

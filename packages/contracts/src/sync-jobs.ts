@@ -62,9 +62,22 @@ export const JobSiteSchema = Type.Object({
 });
 export type JobSite = Static<typeof JobSiteSchema>;
 
+export const JobCountsSchema = Type.Object(
+  {
+    delivered: Type.Integer(),
+    up_to_date: Type.Integer(),
+    failed: Type.Integer(),
+    superseded: Type.Integer({
+      description: 'sites whose delivery a newer job took over before it was accepted',
+    }),
+  },
+  { description: "the job's sites by how its pass over them ended" },
+);
+export type JobCounts = Static<typeof JobCountsSchema>;
+
 export const SyncJobSchema = Type.Intersect([
   SyncJobSummarySchema,
-  Type.Object({ sites: Type.Array(JobSiteSchema) }),
+  Type.Object({ counts: JobCountsSchema, sites: Type.Array(JobSiteSchema) }),
 ]);
 export type SyncJob = Static<typeof SyncJobSchema>;
 
@@ -92,7 +105,7 @@ export type Snapshot = Static<typeof SnapshotSchema>;
 export const DeliveryPayloadSchema = Type.Object({
   delivery_id: Uuid(),
   site_id: Uuid(),
-  job_id: Uuid(),
+  job_id: Type.Union([Uuid(), Type.Null()], { description: "null for a site's own send after a job" }),
   status: DeliveryStatusSchema,
   version: Type.Integer(),
   item_count: Type.Integer(),

@@ -6,6 +6,10 @@ export interface Metrics {
   deliveries: Counter<'outcome'>;
   deliveryLatency: Histogram;
   jobDuration: Histogram<'status'>;
+  /** Alert sends by alert type, channel type and outcome (success, retry, failed). */
+  alertsSent: Counter<'type' | 'channel' | 'outcome'>;
+  /** Rows the retention job deleted, by table. */
+  rowsPruned: Counter<'table'>;
   /** The exposition text /metrics serves: this registry, plus the engine thread's counters when there is one. */
   scrape(): Promise<string>;
 }
@@ -39,6 +43,18 @@ export function createMetrics(
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
     registers: [registry],
   });
+  const alertsSent = new Counter({
+    name: 'datasync_alerts_sent_total',
+    help: 'Alert sends by alert type, channel type (webhook, email) and outcome (success, retry, failed).',
+    labelNames: ['type', 'channel', 'outcome'],
+    registers: [registry],
+  });
+  const rowsPruned = new Counter({
+    name: 'datasync_rows_pruned_total',
+    help: 'Rows the retention job deleted, by table.',
+    labelNames: ['table'],
+    registers: [registry],
+  });
   if (options.queueDepth) {
     const read = options.queueDepth;
     new Gauge({
@@ -51,7 +67,15 @@ export function createMetrics(
       },
     });
   }
-  return { registry, deliveries, deliveryLatency, jobDuration, scrape: () => registry.metrics() };
+  return {
+    registry,
+    deliveries,
+    deliveryLatency,
+    jobDuration,
+    alertsSent,
+    rowsPruned,
+    scrape: () => registry.metrics(),
+  };
 }
 
 /**

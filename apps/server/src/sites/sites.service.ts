@@ -54,6 +54,12 @@ export function toSite(row: SiteRow, key: Buffer, now = new Date()): Site {
     current_version: row.currentVersion,
     last_sync_status: row.lastSyncStatus,
     last_sync_at: row.lastSyncAt,
+    health: !row.enabled ? 'disabled' : row.failingSince !== null ? 'failing' : 'healthy',
+    failing_since: row.failingSince,
+    last_success_at: row.lastSuccessAt,
+    consecutive_failures: row.consecutiveFailures,
+    next_attempt_at: row.nextAttemptAt,
+    last_error: row.lastError,
     signing_secret_hint: hint,
     secret_rotation: previousSecretActive(row, now)
       ? { previous_expires_at: row.previousSecretExpiresAt! }

@@ -18,6 +18,14 @@ export const sites = pgTable('sites', {
   currentVersion: integer('current_version').notNull().default(0),
   lastSyncStatus: text('last_sync_status').$type<'success' | 'failed' | 'up_to_date'>(),
   lastSyncAt: tstz('last_sync_at'),
+  /** Set while the site's receiver does not accept its deliveries (migration 0011): health is `failing`. */
+  failingSince: tstz('failing_since'),
+  lastSuccessAt: tstz('last_success_at'),
+  /** Sends not accepted since the last accepted one (a send's quick retries count as one). */
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  /** When the site's pending durable retry is due; null when none is. */
+  nextAttemptAt: tstz('next_attempt_at'),
+  lastError: text('last_error'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -4,6 +4,8 @@ import { createdAt, idColumn, organizationIdColumn, tstz, updatedAt } from './co
 
 export type JobStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed';
 export type JobTrigger = 'manual' | 'publish' | 'schedule' | 'api';
+/** Why a delivery that belongs to no job was made (migration 0011): the site's own sends after a job. */
+export type SiteDeliveryTrigger = 'retry' | 'redeliver' | 'enable';
 export type DeliveryStatus = 'pending' | 'in_progress' | 'success' | 'failed' | 'superseded' | 'up_to_date';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -29,8 +31,10 @@ export const syncJobs = pgTable('sync_jobs', {
 export const deliveries = pgTable('deliveries', {
   id: idColumn(),
   organizationId: organizationIdColumn(),
-  jobId: uuid('job_id').notNull(),
+  /** Null for a site's own sends after a job ended (`trigger` says why). */
+  jobId: uuid('job_id'),
   siteId: uuid('site_id').notNull(),
+  trigger: text('trigger').$type<SiteDeliveryTrigger>(),
   version: integer('version'),
   payloadHash: text('payload_hash'),
   webhookId: text('webhook_id').notNull(),

@@ -189,11 +189,13 @@ async function send(ctx: SyncContext, claimed: ClaimedDelivery, onIdle: () => vo
     {
       onIdle,
       onQuickRetry: (nextAttempt, failed, delayMs) => {
+        const jobId = delivery.jobId;
+        if (jobId === null) return;
         void withTenant(ctx.db, { orgId: claimed.data.orgId }, (tx) =>
           writeJobLogs(tx, ctx.liveLines, [
             {
               organizationId: delivery.organizationId,
-              jobId: delivery.jobId,
+              jobId,
               siteId: delivery.siteId,
               level: 'warn',
               message: `${claimed.siteSlug}: attempt ${nextAttempt - 1} failed (${describeOutcome(failed)}); retrying in ${delayMs} ms.`,

@@ -10,7 +10,7 @@ import type {
 import type PgBoss from 'pg-boss';
 import { scopeOf, type Principal } from '../../access/principal.js';
 import { recordAudit } from '../../audit/audit.repo.js';
-import type { JobTrigger } from '../../db/schema/sync.js';
+import type { DeliveryStatus, JobTrigger } from '../../db/schema/sync.js';
 import { withTenant } from '../../db/tenant.js';
 import type { AppDb } from '../../db/types.js';
 import { toPage } from '../../http/pagination.js';
@@ -127,8 +127,16 @@ export function getSyncJob(db: AppDb, principal: Principal, id: string): Promise
     const job = await findSyncJob(tx, id);
     if (!job) throw notFound('sync job');
     const sites = await listJobSites(tx, id);
+    const count = (status: DeliveryStatus) =>
+      sites.filter(({ delivery }) => delivery.status === status).length;
     return {
       ...toSyncJobSummary(job),
+      counts: {
+        delivered: count('success'),
+        up_to_date: count('up_to_date'),
+        failed: count('failed'),
+        superseded: count('superseded'),
+      },
       sites: sites.map(({ delivery, siteSlug, siteName }) => ({
         delivery_id: delivery.id,
         site_id: delivery.siteId,

@@ -189,6 +189,8 @@ async function writePlan(
   const slugs = new Map(decisions.map((decision) => [decision.site.id, decision.site.slug]));
   const touchedJobs = new Set<string>();
   for (const superseded of await supersedePendingDeliveries(tx, sendSiteIds)) {
+    // A site's own send (a durable retry) belongs to no job: the new version simply takes its place.
+    if (superseded.jobId === null) continue;
     touchedJobs.add(superseded.jobId);
     // Told in the superseded delivery's own job: that is where its site's story ends.
     log(

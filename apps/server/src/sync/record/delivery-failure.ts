@@ -37,12 +37,10 @@ export async function recordFailedSend(
     latencyMs: Math.round(outcome.latencyMs),
     error: outcome.error,
   };
-  const line = (entry: Omit<NewLog, 'organizationId' | 'jobId' | 'siteId'>): NewLog => ({
-    organizationId: delivery.organizationId,
-    jobId: delivery.jobId,
-    siteId: delivery.siteId,
-    ...entry,
-  });
+  const line = (entry: Omit<NewLog, 'organizationId' | 'jobId' | 'siteId'>): NewLog | null =>
+    delivery.jobId === null
+      ? null
+      : { organizationId: delivery.organizationId, jobId: delivery.jobId, siteId: delivery.siteId, ...entry };
 
   // The schedule bounds the number of retries; a throttling receiver's Retry-After sets the wait.
   const scheduled =

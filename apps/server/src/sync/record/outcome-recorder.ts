@@ -125,6 +125,6 @@ async function recordBatch(
   await writeJobLogs(tx, ctx.liveLines, logs);
   await finisher.endJobsIfDone(
     tx,
-    entries.map((entry) => entry.claimed.delivery.jobId),
+    entries.flatMap((entry) => entry.claimed.delivery.jobId ?? []),
   );
 }
