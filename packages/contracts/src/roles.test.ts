@@ -16,9 +16,9 @@ describe('permission table', () => {
     expect(extra).toEqual(['content:write', 'mappings:write', 'sync:run']);
   });
 
-  it('lets an admin also manage sites, members and API keys, but not the organization', () => {
+  it('lets an admin also manage sites, members, API keys and alert channels, but not the organization', () => {
     const extra = allowed('admin').filter((p) => !allowed('editor').includes(p));
-    expect(extra).toEqual(['api_keys:manage', 'members:manage', 'sites:write']);
+    expect(extra).toEqual(['alerts:manage', 'api_keys:manage', 'members:manage', 'sites:write']);
     expect(can('admin', 'organization:manage')).toBe(false);
   });
 

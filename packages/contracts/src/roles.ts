@@ -24,6 +24,7 @@ export const PERMISSION_MIN_ROLE = {
   'sites:write': 'admin',
   'members:manage': 'admin',
   'api_keys:manage': 'admin',
+  'alerts:manage': 'admin',
   'organization:manage': 'owner',
 } as const satisfies Record<string, Role>;
 export type Permission = keyof typeof PERMISSION_MIN_ROLE;

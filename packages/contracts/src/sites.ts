@@ -125,3 +125,29 @@ export const RedeliverySchema = Type.Object({
   delivery_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
 });
 export type Redelivery = Static<typeof RedeliverySchema>;
+
+export const SiteDeliverySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  job_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+    description: "the sync job that planned it; null for the site's own sends after a job",
+  }),
+  trigger: Type.Union(
+    [Type.Literal('retry'), Type.Literal('redeliver'), Type.Literal('enable'), Type.Null()],
+    {
+      description: "why the site's own send was made; null for a job's delivery",
+    },
+  ),
+  version: Type.Union([Type.Integer(), Type.Null()]),
+  status: Type.Union(
+    ['pending', 'in_progress', 'success', 'failed', 'superseded', 'up_to_date'].map((status) =>
+      Type.Literal(status),
+    ),
+  ),
+  attempts: Type.Integer(),
+  response_code: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  next_attempt_at: Type.Union([Timestamp, Type.Null()]),
+  created_at: Timestamp,
+  completed_at: Type.Union([Timestamp, Type.Null()]),
+});
+export type SiteDelivery = Static<typeof SiteDeliverySchema>;
