@@ -179,4 +179,57 @@ describe('loadConfig', () => {
       );
     }
   });
+
+  it('retries a failing site on the Standard Webhooks schedule unless RETRY_SCHEDULE gives another', () => {
+    const minute = 60_000;
+    const hour = 60 * minute;
+    expect(loadConfig({}).retryScheduleMs).toEqual([
+      5_000,
+      5 * minute,
+      30 * minute,
+      2 * hour,
+      5 * hour,
+      10 * hour,
+      10 * hour,
+    ]);
+    expect(loadConfig({ RETRY_SCHEDULE: '1s' }).retryScheduleMs).toEqual([1_000]);
+    expect(loadConfig({ RETRY_SCHEDULE: '1500ms, 5s,5m ,2h,1d,7d' }).retryScheduleMs).toEqual([
+      1_500,
+      5_000,
+      5 * minute,
+      2 * hour,
+      24 * hour,
+      7 * 24 * hour,
+    ]);
+    expect(loadConfig({ RETRY_SCHEDULE: Array(20).fill('1s').join(',') }).retryScheduleMs).toHaveLength(20);
+    expect(loadConfig({ RETRY_SCHEDULE: '' }).retryScheduleMs).toHaveLength(7);
+  });
+
+  it.each([
+    ['500ms', '"500ms" is not between 1s and 7d'],
+    ['8d', '"8d" is not between 1s and 7d'],
+    ['0s', '"0s" is not between 1s and 7d'],
+    ['169h', '"169h" is not between 1s and 7d'],
+    [Array(21).fill('1s').join(','), '21 retries; at most 20'],
+    ['5s,,5m', '"" is not a duration'],
+    ['5s,', '"" is not a duration'],
+    [',', '"" is not a duration'],
+    ['5', '"5" is not a duration'],
+    ['5 s', '"5 s" is not a duration'],
+    ['1.5h', '"1.5h" is not a duration'],
+    ['-5s', '"-5s" is not a duration'],
+    ['5S', '"5S" is not a duration'],
+    ['5sec', '"5sec" is not a duration'],
+    ['5w', '"5w" is not a duration'],
+    ['soon', '"soon" is not a duration'],
+  ])('refuses RETRY_SCHEDULE=%j, naming the variable', (value, problem) => {
+    let error: unknown;
+    try {
+      loadConfig({ RETRY_SCHEDULE: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`RETRY_SCHEDULE: ${problem}`);
+  });
 });

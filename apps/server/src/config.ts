@@ -62,6 +62,11 @@ const EnvSchema = Type.Object({
   SYNC_THREAD: Type.Boolean({ default: true }),
   /** V8's heap growing factor for `serve` and `worker`, in percent (decision 015); 0: V8's own, dynamic. */
   HEAP_GROWING_PERCENT: Type.Integer({ minimum: 0, maximum: 1000, default: 50 }),
+  /**
+   * When a site whose delivery was not accepted is sent it again: comma-separated waits, one per retry (`5s`, `5m`,
+   * `2h`, `1d`). The default is the schedule Standard Webhooks recommends: a receiver down for a day still gets it.
+   */
+  RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -107,6 +112,8 @@ export interface Config {
   syncThread: boolean;
   /** How far V8 lets a heap grow past its last full collection's survivors, in percent; 0: V8 decides. */
   heapGrowingPercent: number;
+  /** The waits before a failing site's retries, in ms, one per retry (RETRY_SCHEDULE). */
+  retryScheduleMs: number[];
 }
 
 export class ConfigError extends Error {}
@@ -167,6 +174,26 @@ function parseTrustProxy(value: string): TrustProxy | string {
   return `"${wrong}" is not true, false, an IP address, a CIDR range or loopback/linklocal/uniquelocal`;
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MAX_RETRIES = 20;
+const SHORTEST_RETRY_MS = 1_000;
+const LONGEST_RETRY_MS = 7 * 86_400_000;
+
+/** Comma-separated whole durations (`500ms`, `5s`, `5m`, `2h`, `1d`) in ms, each 1 s – 7 d; a problem message else. */
+export function parseRetrySchedule(value: string): number[] | string {
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.length > MAX_RETRIES) return `${entries.length} retries; at most ${MAX_RETRIES}`;
+  const schedule: number[] = [];
+  for (const entry of entries) {
+    const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(entry);
+    if (!match) return `"${entry}" is not a duration (a whole number and ms, s, m, h or d, e.g. 5s or 2h)`;
+    const ms = Number(match[1]) * DURATION_UNITS_MS[match[2]!]!;
+    if (ms < SHORTEST_RETRY_MS || ms > LONGEST_RETRY_MS) return `"${entry}" is not between 1s and 7d`;
+    schedule.push(ms);
+  }
+  return schedule;
+}
+
 /** Reads and validates the environment once, at start-up; every problem is reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.fromEntries(
@@ -193,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`ALLOWED_DESTINATION_ORIGINS: ${origins}`);
   const trustProxy = parseTrustProxy(candidate.TRUST_PROXY ?? 'false');
   if (typeof trustProxy === 'string') problems.push(`TRUST_PROXY: ${trustProxy}`);
+  const retrySchedule = parseRetrySchedule(candidate.RETRY_SCHEDULE ?? '');
+  if (typeof retrySchedule === 'string') problems.push(`RETRY_SCHEDULE: ${retrySchedule}`);
   if (problems.length === 0 && (candidate.HEADERS_TIMEOUT_MS ?? 0) > candidate.REQUEST_TIMEOUT_MS!)
     problems.push(
       'HEADERS_TIMEOUT_MS: must not be more than REQUEST_TIMEOUT_MS (headers are part of the request)',
@@ -223,5 +252,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerStaleAfterMs: e.WORKER_STALE_AFTER_MS,
     syncThread: e.SYNC_THREAD,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
+    retryScheduleMs: retrySchedule as number[],
   };
 }

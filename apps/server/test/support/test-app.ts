@@ -116,6 +116,7 @@ export function planningContext(t: TestApp, wake: SyncContext['wake'] = () => {}
     delivery: undefined as never,
     log: { info: () => {}, warn: () => {}, error: () => {} },
     metrics: t.deps.metrics,
+    retryScheduleMs: t.deps.config.retryScheduleMs,
     liveLines: processLiveLines,
     wake,
   };

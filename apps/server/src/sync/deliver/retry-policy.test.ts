@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../config.js';
 import {
-  DURABLE_RETRY_SCHEDULE_MS,
   MAX_RETRY_AFTER_MS,
   QUICK_RETRY_DELAYS_MS,
   classifyResponse,
@@ -8,51 +8,44 @@ import {
   retryAfterMs,
 } from './retry-policy.js';
 
-describe('schedules', () => {
-  it('quick retries wait 0.5 s, 1 s, 2 s', () => {
+describe('quick retries', () => {
+  it('wait 0.5 s, 1 s, 2 s', () => {
     expect(QUICK_RETRY_DELAYS_MS).toEqual([500, 1_000, 2_000]);
-  });
-
-  it('durable retries follow the Standard Webhooks schedule', () => {
-    const minutes = 60_000;
-    const hours = 60 * minutes;
-    expect(DURABLE_RETRY_SCHEDULE_MS).toEqual([
-      5_000,
-      5 * minutes,
-      30 * minutes,
-      2 * hours,
-      5 * hours,
-      10 * hours,
-      10 * hours,
-    ]);
   });
 });
 
 describe('nextDurableDelay', () => {
   const middle = () => 0.5;
+  // RETRY_SCHEDULE's default: 5s,5m,30m,2h,5h,10h,10h.
+  const schedule = loadConfig({}).retryScheduleMs;
 
-  it('returns the scheduled delay after each failed attempt, then null', () => {
-    const delays = [1, 2, 3, 4, 5, 6, 7].map((attempt) => nextDurableDelay(attempt, middle));
-    expect(delays).toEqual(DURABLE_RETRY_SCHEDULE_MS);
-    expect(nextDurableDelay(8, middle)).toBeNull();
-    expect(nextDurableDelay(100, middle)).toBeNull();
+  it('returns the scheduled wait before each retry, then null', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7].map((retry) => nextDurableDelay(schedule, retry, middle));
+    expect(delays).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(nextDurableDelay(schedule, 8, middle)).toBeNull();
+    expect(nextDurableDelay(schedule, 100, middle)).toBeNull();
+  });
+
+  it('follows the schedule it is given', () => {
+    expect(nextDurableDelay([1_000], 1, middle)).toBe(1_000);
+    expect(nextDurableDelay([1_000], 2, middle)).toBeNull();
   });
 
   it('jitters by ±20 %', () => {
-    expect(nextDurableDelay(1, () => 0)).toBe(4_000);
-    expect(nextDurableDelay(1, () => 0.999999)).toBe(6_000);
-    expect(nextDurableDelay(2, () => 0.25)).toBe(270_000);
+    expect(nextDurableDelay(schedule, 1, () => 0)).toBe(4_000);
+    expect(nextDurableDelay(schedule, 1, () => 0.999999)).toBe(6_000);
+    expect(nextDurableDelay(schedule, 2, () => 0.25)).toBe(270_000);
     for (let i = 0; i < 200; i++) {
-      const delay = nextDurableDelay(3)!;
+      const delay = nextDurableDelay(schedule, 3)!;
       expect(delay).toBeGreaterThanOrEqual(0.8 * 30 * 60_000);
       expect(delay).toBeLessThanOrEqual(1.2 * 30 * 60_000);
     }
   });
 
-  it('refuses an attempt number that is not a positive integer', () => {
-    expect(() => nextDurableDelay(0)).toThrow(RangeError);
-    expect(() => nextDurableDelay(-1)).toThrow(RangeError);
-    expect(() => nextDurableDelay(1.5)).toThrow(RangeError);
+  it('refuses a retry number that is not a positive integer', () => {
+    expect(() => nextDurableDelay(schedule, 0)).toThrow(RangeError);
+    expect(() => nextDurableDelay(schedule, -1)).toThrow(RangeError);
+    expect(() => nextDurableDelay(schedule, 1.5)).toThrow(RangeError);
   });
 });
 

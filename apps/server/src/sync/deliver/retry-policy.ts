@@ -4,37 +4,25 @@
 export const QUICK_RETRY_DELAYS_MS: readonly number[] = [500, 1_000, 2_000];
 
 const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
-/**
- * Durable retries on the queue, after the first attempt (and its quick retries) failed: the schedule the Standard
- * Webhooks spec recommends (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), so a receiver that is down for a day still
- * gets the delivery, and then it is given up.
- */
-export const DURABLE_RETRY_SCHEDULE_MS: readonly number[] = [
-  5 * SECOND,
-  5 * MINUTE,
-  30 * MINUTE,
-  2 * HOUR,
-  5 * HOUR,
-  10 * HOUR,
-  10 * HOUR,
-];
+const HOUR = 3_600 * SECOND;
 
 /** ±20 %: spreads the retries of many sites that failed together (one outage) so they do not return in lockstep. */
 const JITTER = 0.2;
 
 /**
- * How long to wait before the next durable attempt, given the number of the attempt that just failed (the first
- * attempt is 1), or null when the schedule is exhausted and the delivery is failed: after attempt 1 → ~5 s, …,
- * after attempt 7 → ~10 h, after attempt 8 → null. `random` returns [0, 1), as Math.random does.
+ * How long a failing site waits before its durable retry number `retry` (the first is 1), from `schedule` (the
+ * configured RETRY_SCHEDULE, in ms), or null when the schedule is exhausted and the delivery is failed: with the
+ * default schedule, retry 1 → ~5 s, …, retry 7 → ~10 h, retry 8 → null. `random` returns [0, 1), as Math.random does.
  */
-export function nextDurableDelay(durableAttempt: number, random: () => number = Math.random): number | null {
-  if (!Number.isInteger(durableAttempt) || durableAttempt < 1) {
-    throw new RangeError(`durableAttempt must be a positive integer, got ${durableAttempt}`);
+export function nextDurableDelay(
+  schedule: readonly number[],
+  retry: number,
+  random: () => number = Math.random,
+): number | null {
+  if (!Number.isInteger(retry) || retry < 1) {
+    throw new RangeError(`retry must be a positive integer, got ${retry}`);
   }
-  const base = DURABLE_RETRY_SCHEDULE_MS[durableAttempt - 1];
+  const base = schedule[retry - 1];
   if (base === undefined) return null;
   return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
 }

@@ -37,7 +37,7 @@ const EMBEDDED_CONCURRENCY = 256;
 export async function startSyncEngine(
   database: Database,
   options: {
-    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency'> &
+    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency' | 'retryScheduleMs'> &
       Partial<Pick<Config, 'workerStaleAfterMs'>>;
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -71,6 +71,7 @@ export async function startSyncEngine(
       delivery,
       log: options.log,
       metrics,
+      retryScheduleMs: options.config.retryScheduleMs,
       liveLines: processLiveLines,
     },
     {

@@ -14,6 +14,8 @@ export interface SyncContext {
   delivery: DeliveryClient;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   metrics: Metrics;
+  /** The waits before a failing site's durable retries, in ms (RETRY_SCHEDULE; deliver/retry-policy.ts). */
+  retryScheduleMs: readonly number[];
   /** Where the log lines this process writes go when its live tails follow their job (jobs/job-log-writer.ts). */
   liveLines: LiveLines;
   /**
