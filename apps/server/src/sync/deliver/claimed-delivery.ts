@@ -22,7 +22,11 @@ export interface ClaimedDelivery {
   secrets: string[];
 }
 
+/** A send's outcome in a few words, for log lines and a site's last error: `HTTP 500`, `timeout`, `ECONNREFUSED`… */
 export function describeOutcome(outcome: DeliveryOutcome): string {
   if (outcome.kind === 'blocked') return `refused by the SSRF guard: ${outcome.error ?? 'private address'}`;
-  return outcome.status !== null ? `HTTP ${outcome.status}` : (outcome.error ?? outcome.kind);
+  if (outcome.status === null) return outcome.error ?? outcome.kind;
+  // An answer whose status came but whose body was cut off or too slow: the status alone would read as a success.
+  const after = outcome.error && !outcome.error.startsWith('HTTP') ? `, then ${outcome.error}` : '';
+  return `HTTP ${outcome.status}${after}`;
 }

@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { deliveries, syncJobs } from '../../db/schema/index.js';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { deliveries, sites, syncJobs } from '../../db/schema/index.js';
 import type { DeliveryStatus } from '../../db/schema/sync.js';
 import type { Tx } from '../../db/types.js';
 import type { SyncJobRow } from '../jobs/sync-jobs.repo.js';
@@ -39,4 +39,16 @@ export async function countDeliveriesByStatus(tx: Tx, jobId: string): Promise<Ma
     .where(eq(deliveries.jobId, jobId))
     .groupBy(deliveries.status);
   return new Map(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+/** The slugs of the job's sites whose delivery failed, in slug order, at most `limit` of them. */
+export async function failedSiteSlugs(tx: Tx, jobId: string, limit: number): Promise<string[]> {
+  const rows = await tx
+    .select({ slug: sites.slug })
+    .from(deliveries)
+    .innerJoin(sites, eq(sites.id, deliveries.siteId))
+    .where(and(eq(deliveries.jobId, jobId), eq(deliveries.status, 'failed')))
+    .orderBy(asc(sites.slug))
+    .limit(limit);
+  return rows.map((row) => row.slug);
 }

@@ -1,3 +1,4 @@
+import { raiseAlerts } from '../../alerts/alert-events.js';
 import type { JobStatus } from '../../db/schema/sync.js';
 import type { Tx } from '../../db/types.js';
 import { QUEUES } from '../../queue/job-queue.js';
@@ -6,10 +7,12 @@ import { createGroupCommit } from '../group-commit.js';
 import { writeJobLogs } from '../jobs/job-log-writer.js';
 import {
   countDeliveriesByStatus,
+  failedSiteSlugs,
   hasUnfinishedDeliveries,
   lockSyncJob,
   updateSyncJob,
 } from './job-end.repo.js';
+import { endLine, FAILED_SITES_NAMED, jobEndEvents, jobStatusOf, type JobCounts } from './job-status.js';
 
 /**
  * The end of the flow, for both kinds of job: a sync job ends once it is fully planned and none of its deliveries
@@ -48,12 +51,14 @@ export function createJobFinisher(
 }
 
 /**
- * Ends a job once it is fully planned and none of its deliveries is pending or in progress. The job row is locked
- * first, so two workers finishing its last two deliveries at once cannot both miss (or both write) the ending.
+ * Ends a job once it is fully planned and none of its deliveries is pending or in progress (a job is one pass over
+ * its sites: what a site sends after it is the site's own). The job row is locked first, so two workers finishing
+ * its last two deliveries at once cannot both miss (or both write) the ending. A job that did not bring every site
+ * up to date raises `sync.failed` in the same transaction.
  */
 async function endJobIfDone(
   tx: Tx,
-  ctx: Pick<SyncContext, 'liveLines'>,
+  ctx: Pick<SyncContext, 'boss' | 'liveLines'>,
   jobId: string,
 ): Promise<{ status: JobStatus; durationSeconds: number } | null> {
   const job = await lockSyncJob(tx, jobId);
@@ -63,15 +68,18 @@ async function endJobIfDone(
   // Asked after every batch of outcomes, so an index probe rather than a count of the job's deliveries (which
   // would make a job of N sites cost O(N²)); the counts are read once, at the end.
   if (await hasUnfinishedDeliveries(tx, jobId)) return null;
-  const counts = await countDeliveriesByStatus(tx, jobId);
-  const count = (status: Parameters<typeof counts.get>[0]) => counts.get(status) ?? 0;
+  const byStatus = await countDeliveriesByStatus(tx, jobId);
+  const count = (status: Parameters<typeof byStatus.get>[0]) => byStatus.get(status) ?? 0;
   if (count('pending') + count('in_progress') > 0) return null;
 
-  const delivered = count('success');
-  const upToDate = count('up_to_date');
-  const failed = count('failed');
-  // A superseded delivery is neither: a newer job carries that site's newest state.
-  const status: JobStatus = failed === 0 ? 'success' : delivered + upToDate > 0 ? 'partial' : 'failed';
+  const counts: JobCounts = {
+    delivered: count('success'),
+    upToDate: count('up_to_date'),
+    failed: count('failed'),
+    superseded: count('superseded'),
+  };
+  const status = jobStatusOf(counts);
+  const failedSites = counts.failed > 0 ? await failedSiteSlugs(tx, jobId, FAILED_SITES_NAMED) : [];
   await updateSyncJob(tx, jobId, { status, completedAt: new Date().toISOString() });
   await writeJobLogs(tx, ctx.liveLines, [
     {
@@ -79,9 +87,18 @@ async function endJobIfDone(
       jobId,
       level: status === 'success' ? 'info' : 'error',
       jobStatus: status,
-      message: `Sync ${status}: ${delivered} delivered, ${upToDate} up to date, ${failed} failed.`,
-      metadata: { status, delivered, up_to_date: upToDate, failed, superseded: count('superseded') },
+      message: endLine(status, counts, failedSites),
+      metadata: {
+        status,
+        delivered: counts.delivered,
+        up_to_date: counts.upToDate,
+        failed: counts.failed,
+        superseded: counts.superseded,
+        failed_sites: failedSites,
+      },
     },
   ]);
+  const events = jobEndEvents({ organizationId: job.organizationId, jobId }, status);
+  if (events.length > 0) await raiseAlerts(tx, ctx.boss, events);
   return { status, durationSeconds: (Date.now() - Date.parse(job.createdAt)) / 1000 };
 }

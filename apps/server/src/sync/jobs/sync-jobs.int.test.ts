@@ -3,9 +3,11 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from '../../../test/support/demo.js';
 import { startReceiver, type ReceivedRequest } from '../../../test/support/receivers.js';
+import { rowsOf } from '../../../test/support/sql.js';
 import { createSyncJob } from '../../../test/support/sync-org.js';
 import { createTestApp, type TestApp } from '../../../test/support/test-app.js';
 import { addMember, signUp, type SignedInUser } from '../../../test/support/users.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { QUEUES } from '../../queue/job-queue.js';
 
 // Real sync jobs: the worker in this process delivers over real HTTP to receivers on 127.0.0.1.
@@ -93,6 +95,15 @@ async function waitForJob(id: string, done: (job: SyncJob) => boolean, timeoutMs
   }
 }
 
+/** The site's own sends (deliveries of no job) of `version`. */
+function ownSendsOf(siteId: string, version: number) {
+  return rowsOf<{ id: string; status: string; trigger: string; attempts: number }>(
+    t.database.db,
+    `SELECT id, status, trigger, attempts FROM deliveries
+      WHERE site_id = '${siteId}' AND job_id IS NULL AND version = ${version} ORDER BY created_at`,
+  );
+}
+
 const itemIdsIn = (received: Received) =>
   (JSON.parse(received.body) as { data: { items: { id: string }[] } }).data.items.map((item) => item.id);
 
@@ -171,42 +182,53 @@ describe('a manual sync of the demo', () => {
     ]);
   });
 
-  it('schedules a durable retry when the quick retries fail, and delivers on it', async () => {
+  it('ends the job failed after the quick retries; the site then delivers on its own retry', async () => {
     receivers.instagram.answer([503, 503, 503, 200]);
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/sync-jobs',
+    const job = await runSync({ force: true, site_ids: [demo.siteIds.instagram] });
+    expect(job.status).toBe('failed');
+    expect(job.sites[0]).toMatchObject({ status: 'failed', attempts: 3, response_code: 503 });
+    const [ownSend] = await ownSendsOf(demo.siteIds.instagram, job.sites[0]!.version!);
+    expect(ownSend).toMatchObject({ status: 'pending', trigger: 'retry', attempts: 0 });
+    // The first retry of the default schedule: ~5 s.
+    await waitFor(
+      'the own send delivered',
+      async () => (await ownSendsOf(demo.siteIds.instagram, job.sites[0]!.version!))[0]?.status === 'success',
+      15_000,
+    );
+    const site = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/sites/${demo.siteIds.instagram}`,
       headers: owner.headers,
-      payload: { force: true, site_ids: [demo.siteIds.instagram] },
     });
-    const waiting = await waitForJob(created.json().id, (job) => job.sites[0]?.next_attempt_at != null);
-    expect(waiting.status).toBe('running');
-    expect(waiting.sites[0]).toMatchObject({ status: 'pending', attempts: 3, response_code: 503 });
-    const done = await waitForJob(created.json().id, (job) => job.status !== 'running', 20_000);
-    expect(done.status).toBe('success');
-    expect(done.sites[0]).toMatchObject({ status: 'success', attempts: 4 });
+    expect(site.json()).toMatchObject({ health: 'healthy', consecutive_failures: 0, last_error: null });
+    expect((await waitForJob(job.id, () => true)).status).toBe('failed');
   }, 30_000);
 
-  it('supersedes a version waiting for a retry with a newer one: only the newest state is sent', async () => {
+  it("supersedes a site's pending retry with a newer version: only the newest state is sent", async () => {
     receivers.instagram.answer([503, 503, 503, 200]);
-    const first = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/sync-jobs',
-      headers: owner.headers,
-      payload: { force: true, site_ids: [demo.siteIds.instagram] },
-    });
-    const waiting = await waitForJob(first.json().id, (job) => job.sites[0]?.next_attempt_at != null);
-    const oldVersion = waiting.sites[0]!.version!;
+    const first = await runSync({ force: true, site_ids: [demo.siteIds.instagram] });
+    expect(first.status).toBe('failed');
+    const oldVersion = first.sites[0]!.version!;
+    const [retry] = await ownSendsOf(demo.siteIds.instagram, oldVersion);
+    expect(retry).toMatchObject({ status: 'pending' });
     const seenBefore = receivers.instagram.received.length;
 
     const newer = await runSync({ force: true, site_ids: [demo.siteIds.instagram] });
     expect(newer.sites[0]).toMatchObject({ status: 'success', version: oldVersion + 1 });
-    const old = await waitForJob(first.json().id, (job) => job.status !== 'running');
-    expect(old.sites[0]).toMatchObject({ status: 'superseded', version: oldVersion });
-    expect(old.status).toBe('success');
+    expect(await ownSendsOf(demo.siteIds.instagram, oldVersion)).toMatchObject([{ status: 'superseded' }]);
 
-    // The old version's durable retry, when due, sends nothing.
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    // The old version's retry, when due, sends nothing.
+    await waitFor(
+      "the superseded retry's queue job done",
+      async () =>
+        (
+          await t.database.executeSql(
+            `SELECT state::text AS state FROM pgboss.job WHERE name = $1 AND data->>'deliveryId' = $2`,
+            [QUEUES.deliver, retry!.id],
+          )
+        ).rows.some((row) => (row as { state: string }).state === 'completed'),
+      15_000,
+    );
     const versionsSent = receivers.instagram.received
       .slice(seenBefore)
       .map((r) => (JSON.parse(r.body) as { data: { version: number } }).data.version);

@@ -40,12 +40,15 @@ export async function supersedePendingDeliveries(tx: Tx, siteIds: string[]) {
     });
 }
 
-/** Each site's next payload version; the row locks also order concurrent plans for one site. */
+/**
+ * Each site's next payload version; the row locks also order concurrent plans for one site. Its pending deliveries
+ * were just superseded (supersedePendingDeliveries), so no retry of the site is due any more.
+ */
 export async function takeNextVersions(tx: Tx, siteIds: string[]): Promise<Map<string, number>> {
   if (siteIds.length === 0) return new Map();
   const rows = await tx
     .update(sites)
-    .set({ currentVersion: sql`${sites.currentVersion} + 1` })
+    .set({ currentVersion: sql`${sites.currentVersion} + 1`, nextAttemptAt: null })
     .where(sql`${sites.id} = ANY(${uuidArray(siteIds)})`)
     .returning({ id: sites.id, version: sites.currentVersion });
   return new Map(rows.map((row) => [row.id, row.version]));

@@ -1,3 +1,4 @@
+import { raiseAlerts, type AlertEvent } from '../../alerts/alert-events.js';
 import { databaseErrorCode } from '../../db/errors.js';
 import { withTenant } from '../../db/tenant.js';
 import type { Tx } from '../../db/types.js';
@@ -10,7 +11,8 @@ import { writeJobLogs } from '../jobs/job-log-writer.js';
 import type { NewLog } from '../jobs/job-logs.repo.js';
 import { failDeliverJobs } from '../queue/sync-queue.js';
 import { recordFailedSend } from './delivery-failure.js';
-import { recordAcceptedDeliveries } from './outcomes.repo.js';
+import { recoveryEvents } from './health-events.js';
+import { recordAcceptedDeliveries, supersedeCaughtUpSends } from './outcomes.repo.js';
 
 export interface OutcomeRecorder {
   /**
@@ -38,9 +40,10 @@ const MAX_TRIES = 4;
 /**
  * Records send outcomes by group commit (group-commit.ts), so the number of transactions follows the database's
  * speed, not the number of deliveries. Each batch is one transaction per organization: the deliveries' new status,
- * the sites' last sync, the snapshots, the log lines, durable retries and the end of any job that finished. Queue
- * jobs are completed after the commit, once all of a job's deliveries are recorded (finish/): a crash between the
- * commit and the completion only makes pg-boss hand the job out again, and the claim then finds nothing to do.
+ * the sites' health and last sync, the snapshots, the log lines, the sites' own retries, their alerts and the end
+ * of any job that finished. Queue jobs are completed after the commit, once all of a job's deliveries are recorded
+ * (finish/): a crash between the commit and the completion only makes pg-boss hand the job out again, and the claim
+ * then finds nothing to do.
  * Recording is idempotent (it only changes deliveries still unfinished), so while the database is unreachable a
  * batch waits for it rather than failing: failing would also fail the queue jobs, leaving the deliveries unfinished
  * and their job `running` until pg-boss hands them out again, and the receivers would get every version again.
@@ -98,11 +101,22 @@ async function recordBatch(
       latencyMs: outcome.latencyMs,
     })),
   );
+  const recovered = recorded.filter((row) => row.was_failing);
+  await supersedeCaughtUpSends(
+    tx,
+    recovered.map((row) => ({ siteId: row.site_id, version: row.version })),
+  );
+  const events: AlertEvent[] = recoveryEvents(
+    recovered.map((row) => ({ organizationId: row.organization_id, siteId: row.site_id, wasFailing: true })),
+  );
 
-  const logs: NewLog[] = recorded.map((row) => {
+  const logs: NewLog[] = [];
+  for (const row of recorded) {
+    // A site's own send belongs to no job: nothing to tell there.
+    if (row.job_id === null) continue;
     const { claimed, outcome } = byId.get(row.id)!;
     const latencyMs = Math.round(outcome.latencyMs);
-    return {
+    logs.push({
       organizationId: claimed.delivery.organizationId,
       jobId: row.job_id,
       siteId: row.site_id,
@@ -115,14 +129,16 @@ async function recordBatch(
         latency_ms: latencyMs,
         attempts: row.attempts,
       },
-    };
-  });
+    });
+  }
   for (const entry of entries) {
     if (entry.outcome.kind === 'success') continue;
-    const line = await recordFailedSend(tx, ctx, entry.claimed, entry.outcome);
-    if (line) logs.push(line);
+    const failure = await recordFailedSend(tx, ctx, entry.claimed, entry.outcome);
+    if (failure?.line) logs.push(failure.line);
+    if (failure) events.push(...failure.events);
   }
   await writeJobLogs(tx, ctx.liveLines, logs);
+  if (events.length > 0) await raiseAlerts(tx, ctx.boss, events);
   await finisher.endJobsIfDone(
     tx,
     entries.flatMap((entry) => entry.claimed.delivery.jobId ?? []),

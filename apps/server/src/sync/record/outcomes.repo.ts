@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { deliveries, sites } from '../../db/schema/index.js';
 import { rowsOf } from '../../db/rows-of.js';
 import { intArray, uuidArray } from '../../db/sql-arrays.js';
@@ -13,17 +13,29 @@ export interface AcceptedDelivery {
   latencyMs: number;
 }
 
+/** An accepted delivery as recorded; `was_failing`: its site was failing until this (it recovered). */
+export interface RecordedAcceptance {
+  id: string;
+  organization_id: string;
+  job_id: string | null;
+  site_id: string;
+  version: number;
+  attempts: number;
+  was_failing: boolean;
+}
+
 /**
  * Records accepted deliveries, in one statement: each delivery still unfinished becomes `success` (one another
- * worker recorded meanwhile is left as it is), its site's last sync is now, and its site's snapshot becomes this
- * version — its envelope and payload hash (the items are stored once, in payloads), or for a delivery planned
- * before migration 0004 its body as jsonb. An older version finishing late never overwrites a newer snapshot; of
- * two versions of one site in the batch, the newer one is taken (one upsert may not touch a row twice). Answers
- * the deliveries it changed.
+ * worker recorded meanwhile is left as it is); its site is healthy — last sync and last success now, no longer
+ * failing, no error, no retry due — and its snapshot becomes this version: its envelope and payload hash (the
+ * items are stored once, in payloads), or for a delivery planned before migration 0004 its body as jsonb. An older
+ * version finishing late never overwrites a newer snapshot; of two versions of one site in the batch, the newer
+ * one is taken (one upsert may not touch a row twice). The sites' rows before the update (a self-join: FROM sees
+ * the statement's snapshot) tell which sites were failing. Answers the deliveries it changed.
  */
 export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
   if (accepted.length === 0) return Promise.resolve([]);
-  return rowsOf<{ id: string; job_id: string; site_id: string; version: number; attempts: number }>(
+  return rowsOf<RecordedAcceptance>(
     tx,
     sql`WITH accepted AS (
           UPDATE deliveries AS d
@@ -55,17 +67,42 @@ export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
           WHERE destination_snapshots.version < excluded.version
         ),
         synced AS (
-          UPDATE sites SET last_sync_status = 'success', last_sync_at = now()
-          WHERE id IN (SELECT site_id FROM accepted)
+          UPDATE sites AS s
+          SET last_sync_status = 'success', last_sync_at = now(), last_success_at = now(), failing_since = NULL,
+              consecutive_failures = 0, next_attempt_at = NULL, last_error = NULL
+          FROM sites AS old
+          WHERE s.id IN (SELECT site_id FROM accepted) AND old.id = s.id
+          RETURNING s.id, old.failing_since IS NOT NULL AS was_failing
         )
-        SELECT id, job_id, site_id, version, attempts FROM accepted`,
+        SELECT a.id, a.organization_id, a.job_id, a.site_id, a.version, a.attempts, synced.was_failing
+        FROM accepted AS a JOIN synced ON synced.id = a.site_id`,
   );
 }
 
-/** A delivery with its site, locked: two workers never work on one delivery at once. */
+/**
+ * A site that recovered has its pending own sends of versions up to the one it accepted superseded: they would only
+ * send it what it has (or older). Newer ones stay.
+ */
+export async function supersedeCaughtUpSends(
+  tx: Tx,
+  accepted: { siteId: string; version: number }[],
+): Promise<void> {
+  if (accepted.length === 0) return;
+  await tx.execute(
+    sql`UPDATE deliveries AS d
+        SET status = 'superseded', completed_at = now(), updated_at = now(), next_attempt_at = NULL
+        FROM unnest(
+          ${uuidArray(accepted.map((entry) => entry.siteId))},
+          ${intArray(accepted.map((entry) => entry.version))}
+        ) AS a (site_id, version)
+        WHERE d.site_id = a.site_id AND d.job_id IS NULL AND d.status = 'pending' AND d.version <= a.version`,
+  );
+}
+
+/** A delivery, locked (two workers never record one delivery at once), and whether its site is enabled. */
 export async function lockDelivery(tx: Tx, id: string) {
   const [row] = await tx
-    .select({ delivery: deliveries, site: sites })
+    .select({ delivery: deliveries, siteEnabled: sites.enabled })
     .from(deliveries)
     .innerJoin(sites, eq(sites.id, deliveries.siteId))
     .where(eq(deliveries.id, id))
@@ -87,13 +124,4 @@ export async function updateDelivery(
     .update(deliveries)
     .set({ ...values, updatedAt: sql`now()` })
     .where(eq(deliveries.id, id));
-}
-
-/** When the site last accepted a delivery, or null if it never has. */
-export async function lastSuccessAt(tx: Tx, siteId: string): Promise<string | null> {
-  const [row] = await tx
-    .select({ at: sql<string | null>`max(${deliveries.completedAt})` })
-    .from(deliveries)
-    .where(and(eq(deliveries.siteId, siteId), eq(deliveries.status, 'success')));
-  return row?.at ? new Date(row.at).toISOString() : null;
 }

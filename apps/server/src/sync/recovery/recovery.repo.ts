@@ -114,7 +114,10 @@ export async function handBackOrphans(
   }));
 }
 
-/** Per sync job, how many of `deliveryIds` are still unfinished (inside the organization's tenant transaction). */
+/**
+ * Per sync job, how many of `deliveryIds` are still unfinished (inside the organization's tenant transaction). A
+ * site's own sends belong to no job, so no job's log tells of them.
+ */
 export async function unfinishedDeliveriesByJob(
   tx: Tx,
   deliveryIds: readonly string[],
@@ -123,6 +126,7 @@ export async function unfinishedDeliveriesByJob(
     tx,
     sql`SELECT job_id, count(*)::int AS n FROM deliveries
          WHERE id = ANY (${uuidArray(deliveryIds)}) AND status IN ('pending', 'in_progress')
+           AND job_id IS NOT NULL
          GROUP BY job_id`,
   );
   return rows.map((row) => ({ jobId: row.job_id, count: row.n }));
