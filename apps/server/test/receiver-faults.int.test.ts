@@ -19,13 +19,14 @@ import { WebhookLedger } from './support/webhook-ledger.js';
 
 // Receiver faults against the whole engine: real sync jobs (API → queue → planner → worker → undici) deliver over
 // real HTTP to real receivers on 127.0.0.1, one site (or, with SOAK=1, several) per fault kind, every case in a job
-// of its own and all cases at once. Per case: the attempts, the retry scheduling, the delivery's and the job's final
-// status, that the job ends within a bound, and at the end that no connection was left open and memory stayed
-// bounded. The faults live in the receivers (support/receivers.ts), never in the product. Prints what it tried.
+// of its own and all cases at once. Per case: the attempts, the delivery's and the job's final status, that the job
+// ends within a bound, then the site's own retries after the job, and at the end that no connection was left open
+// and memory stayed bounded. The faults live in the receivers (support/receivers.ts), never in the product. Prints
+// what it tried.
 //
-// The durable retry schedule is not configurable (5 s, 5 min, 30 min, …: retry-policy.ts): cases that recover on
-// the first durable retry wait its real ~5 s; the one case that exhausts the schedule (3xx) moves pg-boss's clock
-// (start_after) instead of waiting 27 hours, as sync-processes.int.test.ts does for expiry.
+// The retry schedule is the default RETRY_SCHEDULE (5 s, 5 min, 30 min, …): cases that recover on the site's first
+// retry wait its real ~5 s; the one case that exhausts the schedule (3xx) moves pg-boss's clock (start_after)
+// instead of waiting 27 hours, as sync-processes.int.test.ts does for expiry.
 
 const SOAK = process.env.SOAK === '1';
 /** Sites per fault kind, and forced syncs per case, one after the other. */
@@ -45,8 +46,10 @@ const QUICK_RETRY_DELAYS_MS = [50, 100];
 const ATTEMPTS_PER_SEND = QUICK_RETRY_DELAYS_MS.length + 1;
 /** DataSync reads at most this much of an answer (deliver.ts's default). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-/** Every job must reach success, partial or failed within this (the slowest case: a timeout + a ~5 s retry). */
+/** Every job must reach success, partial or failed within this (the slowest case: a timeout and its quick retries). */
 const JOB_BOUND_MS = SOAK ? 90_000 : 45_000;
+/** After its job, every site's own retries must be over within this (the slowest: a timeout + a ~5 s retry). */
+const SITE_BOUND_MS = SOAK ? 90_000 : 45_000;
 /**
  * The memory cases offer far more than this; the test process (DataSync, its receivers and PGlite) may grow its heap
  * and buffers by at most this much. The soak has almost three times the answers in flight at once.
@@ -61,16 +64,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type JobSite = SyncJob['sites'][number];
 
-/** One delivery as seen while its job ran: the first time it waited for a durable retry, if it did. */
-interface Observed {
-  pending: (JobSite & { seenAt: number }) | null;
+/** A site's own send after the job (the same webhook-id as the job's delivery), as it ended. */
+interface OwnSend {
+  id: string;
+  site_id: string;
+  webhook_id: string;
+  status: string;
+  attempts: number;
+  response_code: number | null;
+  error: string | null;
 }
 
 interface RunResult {
   jobId: string;
   job: SyncJob;
+  /** From creating the job to the end of the last site's own retries. */
   elapsedMs: number;
-  observed: Map<string, Observed>;
+  /** The sites' own sends after the job, by site id. */
+  ownSends: Map<string, OwnSend>;
   /** Requests per webhook-id, in arrival order. */
   requests: Map<string, ReceivedRequest[]>;
 }
@@ -80,7 +91,7 @@ interface TableRow {
   receiver: string;
   sites: number;
   attempts: string;
-  /** What the delivery said while it waited for a durable retry, and how long the receiver saw it wait. */
+  /** Why the job's delivery failed, and how long the receiver saw the site wait for its own retry. */
   retry: string;
   delivery: string;
   job: string;
@@ -94,8 +105,8 @@ interface FaultCase {
   did: string;
   /** One destination URL per site of this case. */
   urls: string[];
-  /** Called on every poll while the job runs (start a receiver that was down, move the queue's clock). */
-  whileRunning?(job: SyncJob): Promise<void>;
+  /** Called on every poll after the job ended, while its sites retry (start a receiver, move the queue's clock). */
+  whileRetrying?(job: SyncJob, ownSends: OwnSend[]): Promise<void>;
   /** Before each round (e.g. re-enable a site, take a receiver down again). */
   beforeRound?(): Promise<void>;
   check(result: RunResult): Promise<void> | void;
@@ -153,14 +164,16 @@ async function getJSON<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: response.statusCode, body: response.json() };
 }
 
-/** Runs one sync job over `sites` and follows it to its end, within JOB_BOUND_MS. */
+/**
+ * Runs one sync job over `sites` and follows it to its end, within JOB_BOUND_MS, then the sites' own retries until
+ * none is pending, within SITE_BOUND_MS.
+ */
 async function runJob(
   sites: SyncOrgSite[],
-  options: { force: boolean; whileRunning?: FaultCase['whileRunning'] },
+  options: { force: boolean; whileRetrying?: FaultCase['whileRetrying'] },
 ): Promise<RunResult> {
   const started = performance.now();
   const jobId = await createSyncJob(t.app, owner, { site_ids: sites.map((s) => s.id), force: options.force });
-  const observed = new Map<string, Observed>();
   let job = await getJob(jobId);
   while (!TERMINAL.includes(job.status)) {
     if (performance.now() - started > JOB_BOUND_MS) {
@@ -169,20 +182,21 @@ async function runJob(
           JSON.stringify(job.sites.map((s) => [s.site_slug, s.status, s.attempts, s.error])),
       );
     }
-    for (const site of job.sites) {
-      const entry = observed.get(site.delivery_id) ?? { pending: null };
-      if (!entry.pending && site.status === 'pending' && site.attempts > 0)
-        entry.pending = { ...site, seenAt: Date.now() };
-      observed.set(site.delivery_id, entry);
-    }
-    await options.whileRunning?.(job);
     await sleep(100);
     job = await getJob(jobId);
   }
+  const ended = performance.now();
+  let ownSends = await ownSendsOf(jobId);
+  while (ownSends.some((send) => send.status === 'pending')) {
+    if (performance.now() - ended > SITE_BOUND_MS)
+      throw new Error(
+        `sites of job ${jobId} still retrying after ${SITE_BOUND_MS} ms: ${JSON.stringify(ownSends)}`,
+      );
+    await options.whileRetrying?.(job, ownSends);
+    await sleep(100);
+    ownSends = await ownSendsOf(jobId);
+  }
   const elapsedMs = Math.round(performance.now() - started);
-  // A quick job can be planned and finish between two polls: its deliveries were never seen waiting, but are known.
-  for (const site of job.sites)
-    if (!observed.has(site.delivery_id)) observed.set(site.delivery_id, { pending: null });
   const requests = new Map<string, ReceivedRequest[]>();
   const ids = new Set(
     (
@@ -195,7 +209,17 @@ async function runJob(
   for (const arrival of ledger.arrivals)
     if (ids.has(arrival.webhookId))
       requests.set(arrival.webhookId, [...(requests.get(arrival.webhookId) ?? []), arrival.request]);
-  return { jobId, job, elapsedMs, observed, requests };
+  return { jobId, job, elapsedMs, ownSends: new Map(ownSends.map((send) => [send.site_id, send])), requests };
+}
+
+/** The own sends that took over the job's deliveries: the same webhook-ids, no job. */
+function ownSendsOf(jobId: string): Promise<OwnSend[]> {
+  return rowsOf<OwnSend>(
+    t.database.db,
+    `SELECT o.id, o.site_id, o.webhook_id, o.status, o.attempts, o.response_code, o.error
+       FROM deliveries o JOIN deliveries d ON d.webhook_id = o.webhook_id AND d.site_id = o.site_id
+      WHERE d.job_id = '${jobId}' AND o.job_id IS NULL`,
+  );
 }
 
 function webhookIdOf(jobId: string, site: JobSite): Promise<string> {
@@ -224,13 +248,13 @@ async function oneReceiverCase(
   return { ...spec, urls: Array.from({ length: spec.sites ?? COPIES }, () => receiver.url) };
 }
 
-/** Every site waited for a durable retry, seen as pending with `attempts` spent and `error` recorded. */
-function expectWaited(result: RunResult, attempts: number, error: string | RegExp): void {
+/** Every site's delivery failed its job after `attempts` with `error`, and the site took it over. */
+function expectFailedJob(result: RunResult, attempts: number, error: string | RegExp): void {
+  expect(result.job.status).toBe('failed');
   for (const site of result.job.sites) {
-    const pending = result.observed.get(site.delivery_id)?.pending;
-    expect(pending, `${site.site_slug}: seen waiting for a durable retry`).toBeTruthy();
-    expect(pending!.attempts).toBe(attempts);
-    expect(pending!.error).toMatch(error);
+    expect(site).toMatchObject({ status: 'failed', attempts });
+    expect(site.error).toMatch(error);
+    expect(result.ownSends.has(site.site_id), `${site.site_slug}: retried by the site`).toBe(true);
   }
 }
 
@@ -243,21 +267,24 @@ function expectClosedInTime(result: RunResult): void {
     }
 }
 
-/** The job succeeded, each site on the first durable retry after a send of `perSend` attempts failed with `error`. */
-function expectRecoveredOnDurableRetry(
+/** The job failed after a send of `perSend` attempts failed with `error`; each site delivered on its first retry. */
+function expectRecoveredOnOwnRetry(
   result: RunResult,
   error: string | RegExp,
   perSend = ATTEMPTS_PER_SEND,
 ): void {
-  expect(result.job.status).toBe('success');
+  expectFailedJob(result, perSend, error);
   for (const site of result.job.sites)
-    expect(site).toMatchObject({ status: 'success', attempts: perSend + 1, response_code: 200 });
-  expectWaited(result, perSend, error);
+    expect(result.ownSends.get(site.site_id)).toMatchObject({
+      status: 'success',
+      attempts: 1,
+      response_code: 200,
+    });
 }
 
 /**
- * A whole send (every quick retry; a timeout ends it after one attempt) fails with `fault`; the receiver is fine for
- * the durable retry ~5 s later: the delivery succeeds on the attempt after, with the same webhook-id throughout.
+ * A whole send (every quick retry; a timeout ends it after one attempt) fails with `fault`, and so its job; the
+ * receiver is fine for the site's own retry ~5 s later, which succeeds, with the same webhook-id throughout.
  */
 function failsOneSendThenRecovers(
   name: string,
@@ -271,12 +298,12 @@ function failsOneSendThenRecovers(
       name,
       did,
       check: (result) => {
-        expectRecoveredOnDurableRetry(result, error, perSend);
+        expectRecoveredOnOwnRetry(result, error, perSend);
         expectClosedInTime(result);
         for (const list of result.requests.values()) {
           expect(list).toHaveLength(perSend + 1);
           const wait = list[perSend]!.startedAt - list[perSend - 1]!.startedAt;
-          expect(wait, 'the durable retry waited its ~5 s (−20 %)').toBeGreaterThan(3_900);
+          expect(wait, 'the retry waited its ~5 s (−20 %)').toBeGreaterThan(3_900);
         }
       },
     },
@@ -315,7 +342,7 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
           expect(result.job.status).toBe('success');
           for (const site of result.job.sites) {
             expect(site).toMatchObject({ status: 'success', attempts: 3, response_code: 200, error: null });
-            expect(result.observed.get(site.delivery_id)?.pending, 'no durable retry needed').toBeNull();
+            expect(result.ownSends.has(site.site_id), 'no retry needed').toBe(false);
           }
           for (const list of result.requests.values()) expect(list).toHaveLength(3);
         },
@@ -366,13 +393,13 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
     ),
   );
 
-  // Connection refused: nothing listens on the sites' port until DataSync has spent its quick retries and
-  // scheduled a durable one; then a receiver comes up on that port and takes the retry.
+  // Connection refused: nothing listens on the sites' port until DataSync has spent its quick retries and the job
+  // has failed; then a receiver comes up on that port and takes the site's own retry.
   const refusedPort = await portNobodyWillTake();
   let upAgain: Receiver | null = null;
   cases.push({
     name: 'connection refused',
-    did: 'nothing listening for a send; up for the durable retry',
+    did: "nothing listening for a send; up for the site's retry",
     urls: Array.from({ length: COPIES }, () => `http://127.0.0.1:${refusedPort}/hook`),
     beforeRound: async () => {
       if (!upAgain) return;
@@ -380,32 +407,29 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
       receivers.splice(receivers.indexOf(upAgain), 1);
       upAgain = null;
     },
-    whileRunning: async (job) => {
-      if (job.sites.length === 0) return; // not planned yet (every() of no sites would be true)
-      if (!upAgain && job.sites.every((site) => site.status === 'pending' && site.attempts > 0))
-        upAgain = await caseReceiver(() => ({}), refusedPort);
+    whileRetrying: async () => {
+      if (!upAgain) upAgain = await caseReceiver(() => ({}), refusedPort);
     },
     check: (result) => {
-      expectRecoveredOnDurableRetry(result, 'ECONNREFUSED');
-      // Only the durable retry found someone listening.
+      expectRecoveredOnOwnRetry(result, 'ECONNREFUSED');
+      // Only the site's retry found someone listening.
       for (const list of result.requests.values()) expect(list).toHaveLength(1);
     },
   });
 
-  // 3xx: not followed (its target would escape the SSRF check) and not retried quickly; retried durably until the
-  // schedule is exhausted (fast-forwarded here), then failed for good. The redirect target sees nothing.
+  // 3xx: not followed (its target would escape the SSRF check) and not retried quickly: the job fails; the site
+  // retries until the schedule is exhausted (fast-forwarded here), then its send fails for good and it stays
+  // failing. The redirect target sees nothing.
   const trap = await caseReceiver(() => ({}));
   cases.push(
     await oneReceiverCase(
       {
         name: '302 redirect',
         did: '302 to another receiver, always (retry clock moved)',
-        whileRunning: async (job) => {
-          // Only retries the observer has seen waiting (this same snapshot): moving the clock of a retry scheduled
-          // since would let it run before anyone saw the delivery wait.
-          const waiting = job.sites.filter((site) => site.status === 'pending' && site.attempts > 0);
+        whileRetrying: async (_job, ownSends) => {
+          const waiting = ownSends.filter((send) => send.status === 'pending');
           if (waiting.length === 0) return;
-          const ids = waiting.map((site) => `'${site.delivery_id}'`).join(',');
+          const ids = waiting.map((send) => `'${send.id}'`).join(',');
           await t.database.exec(
             `UPDATE pgboss.job SET start_after = now()
               WHERE name = '${QUEUES.deliver}' AND state = 'created' AND start_after > now()
@@ -414,15 +438,27 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
           t.deps.queue.wake();
         },
         check: async (result) => {
-          expect(result.job.status).toBe('failed');
+          expectFailedJob(result, 1, /^HTTP 302/);
           for (const site of result.job.sites) {
-            // The first send and 7 durable retries (retry-policy.ts), one attempt each.
-            expect(site).toMatchObject({ status: 'failed', attempts: 8, response_code: 302 });
+            expect(site).toMatchObject({ response_code: 302 });
             expect(site.error).toBe(`HTTP 302 (redirect to ${trap.url} not followed)`);
-            const { body } = await getJSON<{ enabled: boolean }>(`/api/v1/sites/${site.site_id}`);
-            expect(body.enabled, 'a site created today is not disabled for failing').toBe(true);
+            // The 7 retries of the schedule, one attempt each.
+            expect(result.ownSends.get(site.site_id)).toMatchObject({
+              status: 'failed',
+              attempts: 7,
+              response_code: 302,
+            });
+            const { body } = await getJSON<{
+              enabled: boolean;
+              health: string;
+              next_attempt_at: string | null;
+            }>(`/api/v1/sites/${site.site_id}`);
+            expect(body, 'a site created today is not disabled for failing').toMatchObject({
+              enabled: true,
+              health: 'failing',
+              next_attempt_at: null,
+            });
           }
-          expectWaited(result, 1, /^HTTP 302/);
           for (const list of result.requests.values()) expect(list).toHaveLength(8);
           expect(trap.requests, 'requests that reached the redirect target').toHaveLength(0);
         },
@@ -453,6 +489,7 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
           const { body } = await getJSON<{ enabled: boolean }>(`/api/v1/sites/${site.site_id}`);
           expect(body.enabled, 'disabled after 410').toBe(false);
         }
+        expect(result.ownSends.size, 'sites retrying a 410').toBe(0);
         for (const list of result.requests.values()) expect(list).toHaveLength(1);
       },
     },
@@ -466,11 +503,14 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
         name: '429 Retry-After',
         did: 'HTTP 429, Retry-After: 2, then 200',
         check: (result) => {
-          expect(result.job.status).toBe('success');
+          // Throttled: no quick retry (the receiver asked for longer), the site's retry at its Retry-After.
+          expectFailedJob(result, 1, 'HTTP 429');
           for (const site of result.job.sites)
-            expect(site).toMatchObject({ status: 'success', attempts: 2, response_code: 200 });
-          // Throttled: no quick retry (the receiver asked for longer), a durable retry at its Retry-After.
-          expectWaited(result, 1, 'HTTP 429');
+            expect(result.ownSends.get(site.site_id)).toMatchObject({
+              status: 'success',
+              attempts: 1,
+              response_code: 200,
+            });
           for (const list of result.requests.values()) {
             expect(list).toHaveLength(2);
             const wait = list[1]!.startedAt - list[0]!.startedAt;
@@ -601,27 +641,33 @@ async function buildCases(): Promise<{ cases: FaultCase[]; extraOrigins: string[
   return { cases, extraOrigins: [`http://127.0.0.1:${refusedPort}`] };
 }
 
-/** The table row of a finished job. */
+/** The table row of a finished job and its sites' own retries. */
 function rowOf(c: FaultCase, result: RunResult): Omit<TableRow, 'result'> {
   const waits: string[] = [];
-  for (const site of result.job.sites) {
-    const pending = result.observed.get(site.delivery_id)?.pending;
-    if (pending) waits.push(`${pending.error?.replace(/ \(.*\)$/, '')} after ${pending.attempts}`);
-  }
+  for (const site of result.job.sites)
+    if (result.ownSends.has(site.site_id))
+      waits.push(`${site.error?.replace(/ \(.*\)$/, '')} after ${site.attempts}`);
   const gaps = [...result.requests.values()].flatMap((list) =>
     list.slice(1).map((request, index) => request.startedAt - list[index]!.startedAt),
   );
   const longest = gaps.length > 0 ? Math.max(...gaps) : 0;
+  const own = (site: JobSite) => result.ownSends.get(site.site_id);
   return {
     case: c.name,
     receiver: c.did,
     sites: result.job.sites.length,
-    attempts: span(result.job.sites.map((site) => site.attempts)),
+    attempts:
+      span(result.job.sites.map((site) => site.attempts)) +
+      (result.ownSends.size > 0
+        ? ` + ${span([...result.ownSends.values()].map((send) => send.attempts))}`
+        : ''),
     retry:
       waits.length > 0
         ? `${distinct(waits)}${gaps.length > 0 ? `; retried after ≤ ${(longest / 1000).toFixed(1)} s` : ''}`
         : 'quick retries only',
-    delivery: distinct(result.job.sites.map((site) => site.status)),
+    delivery: distinct(
+      result.job.sites.map((site) => (own(site) ? `${site.status} → ${own(site)!.status}` : site.status)),
+    ),
     job: result.job.status,
     ms: result.elapsedMs,
   };
@@ -728,7 +774,7 @@ describe('receiver faults through whole sync jobs', () => {
                 }
                 const result = await runJob(sitesOf.get(c.name)!, {
                   force: true,
-                  whileRunning: c.whileRunning,
+                  whileRetrying: c.whileRetrying,
                 });
                 const row = { ...rowOf(c, result), case: label };
                 try {
