@@ -112,7 +112,9 @@ describe('a plan in chunks', () => {
       `Sync started (manual) for ${SITE_COUNT} site(s).`,
     ]);
     expect(messages.filter((message) => message.includes(' queued ('))).toHaveLength(SITE_COUNT);
-    expect(messages.at(-1)).toBe(`Sync success: ${SITE_COUNT} delivered, 0 up to date, 0 failed.`);
+    expect(messages.at(-1)).toBe(
+      `Sync success: ${SITE_COUNT} delivered, 0 up to date, 0 failed, 0 superseded.`,
+    );
   });
 
   it('does not end the job before its last chunk, and carries on after a chunk failed', async () => {
