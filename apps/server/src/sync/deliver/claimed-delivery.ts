@@ -17,7 +17,6 @@ export interface ClaimedDelivery {
    */
   buildBody: () => Buffer;
   siteSlug: string;
-  siteCreatedAt: string;
   url: string;
   secrets: string[];
 }

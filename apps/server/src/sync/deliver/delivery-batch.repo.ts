@@ -73,7 +73,6 @@ export function sitesByIds(tx: Tx, ids: string[]) {
     .select({
       id: sites.id,
       slug: sites.slug,
-      createdAt: sites.createdAt,
       destinationUrl: sites.destinationUrl,
       signingSecretEncrypted: sites.signingSecretEncrypted,
       previousSigningSecretEncrypted: sites.previousSigningSecretEncrypted,

@@ -153,7 +153,6 @@ async function claim(
       delivery,
       buildBody: bodyBuilderOf(delivery, items),
       siteSlug: site.slug,
-      siteCreatedAt: site.createdAt,
       url: site.destinationUrl,
       secrets: activeSigningSecrets(site, openSecret),
     };
