@@ -12,12 +12,12 @@ export interface PlanJobData {
 
 /**
  * One queue job of the deliver queue: a plan's deliveries go in chunks (`deliveryIds`), so the queue's own rows
- * (insert, fetch, complete) are written once per chunk; a durable retry is a job of its one delivery
+ * (insert, fetch, complete) are written once per chunk; a site's retry is a job of its one delivery
  * (`deliveryId`).
  */
 export type DeliverJobData = ({ deliveryIds: string[] } | { deliveryId: string }) & {
   orgId: string;
-  /** How many durable retries came before this one (0 = first send). */
+  /** Which retry of RETRY_SCHEDULE this send is: 0 for a first send (a job's, a redelivery), 1 for the first retry. */
   retry: number;
 };
 
