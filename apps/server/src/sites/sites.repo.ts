@@ -1,4 +1,5 @@
-import { eq, getTableColumns, sql } from 'drizzle-orm';
+import type { SiteHealth } from '@datasync/contracts';
+import { and, eq, getTableColumns, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { jobLogs, sites } from '../db/schema/index.js';
 import type { Tx } from '../db/types.js';
 import { cursorKeyOf, keyset } from '../db/keyset.js';
@@ -7,19 +8,46 @@ export type SiteRow = typeof sites.$inferSelect;
 
 /** The columns a create or update may set; tenancy comes from RLS, so no organization filter here. */
 export type SiteChanges = Partial<
-  Pick<SiteRow, 'name' | 'slug' | 'destinationUrl' | 'publicUrl' | 'enabled' | 'disabledReason'>
+  Pick<
+    SiteRow,
+    | 'name'
+    | 'slug'
+    | 'destinationUrl'
+    | 'publicUrl'
+    | 'enabled'
+    | 'disabledReason'
+    | 'failingSince'
+    | 'consecutiveFailures'
+    | 'nextAttemptAt'
+    | 'lastError'
+  >
 >;
 
-/** Newest first, `limit + 1` rows from `cursor` on (see toPage). */
+/**
+ * The sites of one health, as toSite derives it. `failing` and `disabled` imply the predicate of the partial index
+ * sites_needing_attention_idx (migration 0011), so the planner can read those few rows from it.
+ */
+function healthCondition(health: SiteHealth): SQL {
+  switch (health) {
+    case 'disabled':
+      return sql`NOT ${sites.enabled}`;
+    case 'failing':
+      return and(sql`${sites.enabled}`, isNotNull(sites.failingSince))!;
+    case 'healthy':
+      return and(sql`${sites.enabled}`, isNull(sites.failingSince))!;
+  }
+}
+
+/** Newest first, `limit + 1` rows from `cursor` on (see toPage), of one health when `health` is given. */
 export function listSites(
   tx: Tx,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; health?: SiteHealth },
 ): Promise<(SiteRow & { cursorKey: string })[]> {
   const { after, orderBy } = keyset(sites, page.cursor);
   return tx
     .select({ ...getTableColumns(sites), cursorKey: cursorKeyOf(sites.createdAt) })
     .from(sites)
-    .where(after)
+    .where(and(after, page.health ? healthCondition(page.health) : undefined))
     .orderBy(...orderBy)
     .limit(page.limit + 1);
 }

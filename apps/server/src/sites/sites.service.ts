@@ -3,6 +3,7 @@ import type {
   InvalidParam,
   Page,
   Site,
+  SiteHealth,
   SiteWithSecret,
   UpdateSiteBody,
 } from '@datasync/contracts';
@@ -15,6 +16,8 @@ import { withTenant } from '../db/tenant.js';
 import { toPage } from '../http/pagination.js';
 import { conflict, notFound, unprocessable } from '../http/problem.js';
 import { checkDestinationUrl, checkHttpUrl, type Lookup } from '../net/ssrf-guard.js';
+import { supersedeSiteDeliveries } from '../sync/site-sends/site-deliveries.repo.js';
+import { sendLatestPayload } from '../sync/site-sends/site-sends.service.js';
 import { generateSigningSecret, maskSigningSecret, previousSecretActive } from './site-secrets.js';
 import {
   deleteSite as deleteSiteRow,
@@ -28,9 +31,17 @@ import {
 } from './sites.repo.js';
 
 /** What site operations need; `lookup` replaces DNS in tests. */
-export type SiteDeps = Pick<AppDeps, 'db' | 'keys' | 'config'> & { lookup?: Lookup };
+export type SiteDeps = Pick<AppDeps, 'db' | 'keys' | 'config' | 'queue'> & { lookup?: Lookup };
 
 const MANUALLY_DISABLED = 'Disabled by a user.';
+
+/** A re-enabled site is not failing: its health starts again from its next send. */
+const HEALTH_RESET = {
+  failingSince: null,
+  consecutiveFailures: 0,
+  nextAttemptAt: null,
+  lastError: null,
+} satisfies SiteChanges;
 
 /**
  * The API view of a site. It never holds a secret or a ciphertext: this is also what the audit log records.
@@ -104,7 +115,7 @@ async function slugMustBeFree<T>(work: Promise<T>): Promise<T> {
 export async function getSites(
   deps: SiteDeps,
   principal: Principal,
-  page: { limit: number; cursor?: string },
+  page: { limit: number; cursor?: string; health?: SiteHealth },
 ): Promise<Page<Site>> {
   const rows = await withTenant(deps.db, scopeOf(principal), (tx) => listSites(tx, page));
   return toPage(rows, page.limit, (row) => toSite(row, deps.keys.encryption));
@@ -148,6 +159,11 @@ export async function createSite(
   );
 }
 
+/**
+ * Re-enabling a disabled site starts it afresh: no reason, no failure history, and (in the same transaction) the
+ * newest payload planned for it sent at once when it has not accepted that one. Disabling it drops its pending own
+ * send: a disabled site is sent nothing.
+ */
 export async function updateSite(
   deps: SiteDeps,
   principal: Principal,
@@ -156,7 +172,7 @@ export async function updateSite(
 ): Promise<Site> {
   await assertAcceptableUrls(deps, input);
   const key = deps.keys.encryption;
-  return slugMustBeFree(
+  const { site, queued } = await slugMustBeFree(
     withTenant(deps.db, scopeOf(principal), async (tx) => {
       const before = await findSite(tx, id, { forUpdate: true });
       if (!before) throw notFound('site');
@@ -166,12 +182,17 @@ export async function updateSite(
         destinationUrl: input.destination_url,
         publicUrl: input.public_url,
       };
+      const enabling = input.enabled === true && !before.enabled;
+      const disabling = input.enabled === false && before.enabled;
       if (input.enabled === true) Object.assign(changes, { enabled: true, disabledReason: null });
+      if (enabling) Object.assign(changes, HEALTH_RESET);
       // Keep the sync engine's reason when the site is already disabled.
-      if (input.enabled === false && before.enabled)
-        Object.assign(changes, { enabled: false, disabledReason: MANUALLY_DISABLED });
+      if (disabling)
+        Object.assign(changes, { enabled: false, disabledReason: MANUALLY_DISABLED, nextAttemptAt: null });
       const after = await updateSiteRow(tx, id, changes);
       if (!after) throw notFound('site');
+      if (disabling) await supersedeSiteDeliveries(tx, id);
+      const sent = enabling ? await sendLatestPayload(tx, deps.queue.boss, id, 'enable') : null;
       const site = toSite(after, key);
       await recordAudit(tx, principal, {
         action: 'site.update',
@@ -180,9 +201,11 @@ export async function updateSite(
         before: toSite(before, key),
         after: site,
       });
-      return site;
+      return { site, queued: sent?.status === 'queued' };
     }),
   );
+  if (queued) deps.queue.wake('deliveries');
+  return site;
 }
 
 export function deleteSite(deps: SiteDeps, principal: Principal, id: string): Promise<void> {
