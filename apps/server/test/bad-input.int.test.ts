@@ -41,6 +41,7 @@ const KNOWN_WRITE_ROUTES = [
   'PATCH /api/v1/sites/:id',
   'DELETE /api/v1/sites/:id',
   'POST /api/v1/sites/:id/rotate-secret',
+  'POST /api/v1/sites/:id/redeliver',
   'PUT /api/v1/mappings',
   'DELETE /api/v1/mappings/:id',
   'POST /api/v1/sync-jobs',
