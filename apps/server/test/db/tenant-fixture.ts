@@ -25,6 +25,9 @@ export const TENANT_TABLES = [
   'destination_snapshots',
   'payloads',
   'audit_log',
+  'alert_channels',
+  'alerts',
+  'alert_sends',
 ] as const;
 
 /** The rows seedTwoTenants gives each organization per table: its owner and the shared viewer are two members. */
@@ -62,6 +65,12 @@ function rowsFor(org: string, user: string, n: string): string {
       VALUES ('${org}', ${id('e')}, 1, '{}', 'h', 0);
     INSERT INTO payloads (organization_id, hash, items) VALUES ('${org}', 'h', '[]');
     INSERT INTO audit_log (organization_id, action, entity_type) VALUES ('${org}', 'test.seeded', 'test');
+    INSERT INTO alert_channels (id, organization_id, type, email_to)
+      VALUES (${id('a1')}, '${org}', 'email', 'ops-${n}@example.test');
+    INSERT INTO alerts (id, organization_id, type, site_id, body)
+      VALUES (${id('a2')}, '${org}', 'site.failing', ${id('e')}, '{"type":"site.failing"}');
+    INSERT INTO alert_sends (organization_id, alert_id, channel_id, channel_type)
+      VALUES ('${org}', ${id('a2')}, ${id('a1')}, 'email');
   `;
 }
 

@@ -6,3 +6,4 @@ export * from './content.js';
 export * from './sites.js';
 export * from './sync.js';
 export * from './audit.js';
+export * from './alerts.js';
