@@ -67,6 +67,10 @@ const EnvSchema = Type.Object({
    * `2h`, `1d`). The default is the schedule Standard Webhooks recommends: a receiver down for a day still gets it.
    */
   RETRY_SCHEDULE: Type.String({ default: '5s,5m,30m,2h,5h,10h,10h' }),
+  /** The SMTP server alert emails go through (`smtp://` or `smtps://`, credentials in the URL); unset: no email. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  /** The From of alert emails. */
+  SMTP_FROM: Type.String({ minLength: 3, default: 'DataSync <datasync@localhost>' }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -114,6 +118,10 @@ export interface Config {
   heapGrowingPercent: number;
   /** The waits before a failing site's retries, in ms, one per retry (RETRY_SCHEDULE). */
   retryScheduleMs: number[];
+  /** The SMTP server of alert emails; unset: email alert channels cannot be created. Holds credentials: never log. */
+  smtpUrl?: string;
+  /** The From address of alert emails. */
+  smtpFrom: string;
 }
 
 export class ConfigError extends Error {}
@@ -208,6 +216,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (candidate.PUBLIC_URL && !URL.canParse(candidate.PUBLIC_URL))
     problems.push('PUBLIC_URL: is not a valid URL');
+  // Not echoed: the URL may hold the SMTP password.
+  if (candidate.SMTP_URL && !URL.canParse(candidate.SMTP_URL)) problems.push('SMTP_URL: is not a valid URL');
   // Unset: in development and tests, the demo landing pages on this machine, which the private-address guard would
   // otherwise refuse; in production, nothing (a loopback exception there is a hole, not a convenience).
   const origins = parseOrigins(
@@ -253,5 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     syncThread: e.SYNC_THREAD,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     retryScheduleMs: retrySchedule as number[],
+    smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM,
   };
 }

@@ -25,6 +25,9 @@ const ROWS_OF_A: Record<string, number> = {
   sync_jobs: 1,
   deliveries: 3,
   destination_snapshots: 3,
+  alert_channels: 1,
+  alerts: 1,
+  alert_sends: 1,
 };
 
 /** Routes that take an id today: the list read from the app must hold at least these. */
@@ -53,6 +56,8 @@ const ROUTES_WITH_IDS = [
   'GET /api/v1/sync-jobs/:id/events',
   'POST /api/v1/sync-jobs/:id/retry',
   'GET /api/v1/deliveries/:id/payload',
+  'DELETE /api/v1/alert-channels/:id',
+  'POST /api/v1/alert-channels/:id/test',
 ];
 
 let t: TestApp;
@@ -89,7 +94,7 @@ beforeAll(async () => {
     { worker: true, delivery: { quickRetryDelaysMs: [10], timeoutMs: 10_000 } },
   );
   // A: the demo content and sites, a finished sync (jobs, deliveries, logs, snapshots, payloads), a member, an
-  // invitation and an API key: a row in every tenant table.
+  // invitation, an API key and an alert channel with its test alert: a row in every tenant table.
   const a = await organizationWithSites(t.app, t.database.db, {
     label: 'Org A',
     count: 3,
@@ -122,6 +127,19 @@ beforeAll(async () => {
     payload: { name: 'A key', role: 'editor' },
   });
   expect(keyA.statusCode).toBe(201);
+  const channelA = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/alert-channels',
+    headers: ownerA.headers,
+    payload: { type: 'webhook', url: receiver.url },
+  });
+  expect(channelA.statusCode).toBe(201);
+  const testedA = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/alert-channels/${channelA.json().id}/test`,
+    headers: ownerA.headers,
+  });
+  expect(testedA.statusCode).toBe(200);
 
   for (const table of TENANT_TABLES.filter((name) => !['job_logs', 'audit_log', 'payloads'].includes(name))) {
     const rows = await rowsOf<{ id: string }>(
@@ -159,7 +177,12 @@ function tableOfRoute(url: string): string {
 /** A body the route would accept, so the request gets past validation to the tenant check. */
 function validBody(method: string, url: string): unknown {
   if (method === 'GET' || method === 'DELETE') return undefined;
-  if (url.endsWith('/retry') || url.endsWith('/rotate-secret') || url.endsWith('/redeliver'))
+  if (
+    url.endsWith('/retry') ||
+    url.endsWith('/rotate-secret') ||
+    url.endsWith('/redeliver') ||
+    url.endsWith('/test')
+  )
     return undefined;
   if (url.startsWith('/api/v1/members')) return { role: 'viewer' };
   if (url.startsWith('/api/v1/content-types')) return { name: 'Taken over' };

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const Uuid = () => Type.String({ format: 'uuid' });
+const Uuid = (options: { description?: string } = {}) => Type.String({ format: 'uuid', ...options });
 const Timestamp = () => Type.String({ format: 'date-time' });
 
 export const ALERT_TYPES = [
@@ -16,28 +16,29 @@ export type AlertType = (typeof ALERT_TYPES)[number];
 export const AlertChannelTypeSchema = Type.Union([Type.Literal('webhook'), Type.Literal('email')]);
 export type AlertChannelType = Static<typeof AlertChannelTypeSchema>;
 
-export const CreateAlertChannelBodySchema = Type.Union([
-  Type.Object(
-    {
-      type: Type.Literal('webhook'),
-      url: Type.String({
-        format: 'uri',
+/**
+ * The create body. One object rather than a union of the two shapes: the server checks the pairing itself, so a
+ * wrong `type`, a missing or foreign field and a bad address each get one 422 entry naming that field (a union's
+ * schema errors would list every branch's complaints, `url` missing for an email channel among them).
+ */
+export const CreateAlertChannelBodySchema = Type.Object(
+  {
+    type: Type.String({ maxLength: 32, description: '`webhook` or `email`' }),
+    url: Type.Optional(
+      Type.String({
         maxLength: 2048,
         description:
-          'http(s) URL alerts are POSTed to, signed with Standard Webhooks; the same SSRF rules as sites',
+          'webhook channels: the http(s) URL alerts are POSTed to, signed with Standard Webhooks; the same SSRF rules as sites',
       }),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      type: Type.Literal('email'),
-      to: Type.String({ format: 'email', maxLength: 320, description: 'the address alerts are mailed to' }),
-    },
-    { additionalProperties: false },
-  ),
-]);
-export type CreateAlertChannelBody = Static<typeof CreateAlertChannelBodySchema>;
+    ),
+    to: Type.Optional(
+      Type.String({ maxLength: 320, description: 'email channels: the address alerts are mailed to' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+/** What a valid create body is: one of the two channel types with its own field. */
+export type CreateAlertChannelBody = { type: 'webhook'; url: string } | { type: 'email'; to: string };
 
 export const AlertChannelSchema = Type.Object({
   id: Uuid(),
@@ -101,11 +102,16 @@ export const AlertSchema = Type.Object({
   body: AlertBodySchema,
   sends: Type.Array(
     Type.Object({
+      id: Uuid({ description: 'the `webhook-id` of a webhook send' }),
       channel_id: Type.Union([Uuid(), Type.Null()], { description: 'null once the channel was removed' }),
       channel_type: AlertChannelTypeSchema,
       status: AlertSendStatusSchema,
       attempts: Type.Integer(),
+      response_code: Type.Union([Type.Integer(), Type.Null()], {
+        description: "the receiver's HTTP status, or the SMTP server's reply code, of the last attempt",
+      }),
       error: Type.Union([Type.String(), Type.Null()]),
+      next_attempt_at: Type.Union([Timestamp(), Type.Null()], { description: 'while a retry is scheduled' }),
       completed_at: Type.Union([Timestamp(), Type.Null()]),
     }),
   ),

@@ -4,6 +4,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
+import { alertChannelRoutes } from '../alerts/alert-channels.routes.js';
+import { alertRoutes } from '../alerts/alerts.routes.js';
 import { apiKeyRoutes } from '../api-keys/api-keys.routes.js';
 import { registerAccessControl } from '../auth/access.js';
 import { authRoutes } from '../auth/auth.routes.js';
@@ -81,6 +83,8 @@ export async function buildApp(
   await app.register(syncJobRoutes, deps);
   registerLiveRoutes(app, deps);
   await app.register(demoRoutes, deps);
+  await app.register(alertChannelRoutes, deps);
+  await app.register(alertRoutes, deps);
   return app;
 }
 

@@ -22,5 +22,9 @@ function makeAjv(options: Options): Ajv {
 const bodyAjv = makeAjv({ coerceTypes: false });
 const textAjv = makeAjv({ coerceTypes: 'array' });
 
+const emailFormat = bodyAjv.compile({ type: 'string', format: 'email' });
+/** The `email` format every schema of the API checks, for a service that checks an address itself. */
+export const isEmailAddress = (text: string): boolean => emailFormat(text) === true;
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);

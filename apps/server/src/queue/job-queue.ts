@@ -2,12 +2,14 @@ import PgBoss from 'pg-boss';
 import { APP_ROLE } from '../db/tenant.js';
 import type { Database, Tx } from '../db/types.js';
 
-/** The queues the sync engine uses. */
+/** The queues of the engine; every process creates them at start. */
 export const QUEUES = {
   /** Plan a sync job: one delivery per site. */
   plan: 'sync-plan',
   /** Send a chunk of a plan's deliveries, or one delivery's durable retry. */
   deliver: 'sync-deliver',
+  /** Send one alert to one channel (alerts/), apart from deliveries so that alerts never slow them down. */
+  alerts: 'alert-send',
 } as const;
 
 export const QUEUE_SCHEMA = 'pgboss';

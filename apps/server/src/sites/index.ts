@@ -1,3 +1,9 @@
 // sites/'s public module: what other areas (the sync engine, the process wiring) may use of it.
-export { activeSigningSecrets, createSecretOpener, type SecretOpener } from './site-secrets.js';
+export {
+  activeSigningSecrets,
+  createSecretOpener,
+  generateSigningSecret,
+  maskSigningSecret,
+  type SecretOpener,
+} from './site-secrets.js';
 export { findSite } from './sites.repo.js';

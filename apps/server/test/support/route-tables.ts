@@ -8,4 +8,5 @@ export const TABLE_OF_RESOURCE: Readonly<Record<string, string>> = {
   sites: 'sites',
   mappings: 'site_item_mappings',
   'sync-jobs': 'sync_jobs',
+  'alert-channels': 'alert_channels',
 };

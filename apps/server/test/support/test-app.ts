@@ -36,6 +36,8 @@ export interface TestAppOptions {
   loginThrottle?: AppDeps['loginThrottle'];
   /** Demo landing pages for the demo to point its sites at and hand their secrets to (as `datasync serve` does). */
   demoLanding?: AppDeps['demoLanding'];
+  /** The alert sender's settings, when `worker` runs it. */
+  alerts?: Parameters<typeof startSyncEngine>[1]['alerts'];
 }
 
 const silentLog = { info: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) };
@@ -76,6 +78,7 @@ export async function createTestApp(
       planFirstChunkSites: options.planFirstChunkSites,
     },
     delivery: options.delivery,
+    alerts: options.alerts,
   });
   const deps: AppDeps = {
     config,

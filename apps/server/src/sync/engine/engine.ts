@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startAlertWorker, type AlertWorker, type AlertWorkerOptions } from '../../alerts/alert-worker.js';
 import type { Config } from '../../config.js';
 import type { Database, Unlisten } from '../../db/types.js';
 import { processLiveLines } from '../../live/index.js';
@@ -32,12 +33,20 @@ const EMBEDDED_CONCURRENCY = 256;
 
 /**
  * The queue, the HTTP delivery client and (unless `worker: false`, for API-only processes) a worker fetching from
- * the queue. `npm start` runs all of it in one process; `datasync worker` runs workers on their own.
+ * the queue, with the alert sender beside it. `npm start` runs all of it in one process; `datasync worker` runs workers on their own.
  */
 export async function startSyncEngine(
   database: Database,
   options: {
-    config: Pick<Config, 'allowedDestinationOrigins' | 'workerConcurrency' | 'retryScheduleMs'> &
+    config: Pick<
+      Config,
+      | 'allowedDestinationOrigins'
+      | 'workerConcurrency'
+      | 'publicUrl'
+      | 'smtpUrl'
+      | 'smtpFrom'
+      | 'retryScheduleMs'
+    > &
       Partial<Pick<Config, 'workerStaleAfterMs'>>;
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -46,6 +55,8 @@ export async function startSyncEngine(
     metricsScope?: 'process' | 'engine';
     workerOptions?: SyncWorkerOptions;
     delivery?: Partial<Parameters<typeof createDeliveryClient>[0]>;
+    /** The alert sender's settings (a short retry schedule in tests). */
+    alerts?: AlertWorkerOptions;
   },
 ): Promise<SyncEngine> {
   const boss = await startJobQueue(database, (error) => options.log.error({ err: error }, 'job queue error'));
@@ -83,6 +94,7 @@ export async function startSyncEngine(
   );
   let unlisten: Unlisten | null = null;
   let recovery: WorkerRecovery | null = null;
+  let alerts: AlertWorker | null = null;
   if (options.worker !== false) {
     recovery = createWorkerRecovery({
       db: database.db,
@@ -97,12 +109,25 @@ export async function startSyncEngine(
     await recovery.start();
     worker.start();
     unlisten = await listenForWork(database, worker.wake);
+    // Wherever a sync worker runs (never in an API-only process): alerts are raised by its recording.
+    alerts = await startAlertWorker(
+      {
+        db: database.db,
+        boss,
+        config: options.config,
+        encryptionKey: options.encryptionKey,
+        log: options.log,
+        metrics,
+      },
+      options.alerts,
+    );
   }
   return {
     queue: { boss, wake: worker.wake },
     metrics,
     stop: async () => {
       await unlisten?.();
+      await alerts?.stop();
       await worker.stop();
       await recovery?.stop();
       await boss.stop({ graceful: false, wait: true });
