@@ -9,7 +9,10 @@ import {
   testDatabaseKind,
   type TestDatabase,
 } from '../../../test/support/test-database.js';
+import { signUp } from '../../../test/support/users.js';
 import { waitFor } from '../../../test/support/wait.js';
+import { raiseAlerts } from '../../alerts/alert-events.js';
+import { withTenant } from '../../db/tenant.js';
 import { JobTails } from '../../live/job-tail.js';
 import { selectJobLogRows } from '../../live/live.repo.js';
 import { NotificationHub } from '../../live/notification-hub.js';
@@ -87,6 +90,34 @@ describe.skipIf(testDatabaseKind() !== 'postgres')('sync engine thread (PostgreS
     // This thread delivered nothing: its own registry counts no delivery.
     expect(ours).not.toMatch(/^datasync_deliveries_total\{/m);
     expect(logged.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+
+  it('sends the alerts raised in any process from its own alert sender (none runs on this thread)', async () => {
+    const owner = await signUp(t.app, { organization: 'Alerted Org' });
+    const orgId = owner.me.organization.id;
+    const channel = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-channels',
+      headers: owner.headers,
+      payload: { type: 'webhook', url: receiver.url },
+    });
+    expect(channel.statusCode, channel.body).toBe(201);
+    const jobId = await createSyncJob(t.app, owner);
+    await withTenant(database.db, { orgId }, (tx) =>
+      raiseAlerts(tx, t.deps.queue.boss, [
+        { type: 'sync.failed', organizationId: orgId, jobId, status: 'failed' },
+      ]),
+    );
+    const alert = await waitFor(
+      'the alert at the receiver',
+      () => receiver.requests.find((request) => JSON.parse(request.body).type === 'sync.failed'),
+      20_000,
+    );
+    expect(JSON.parse(alert.body)).toMatchObject({ organization: { id: orgId }, job: { id: jobId } });
+    const merged = await withMergedMetrics(t.deps.metrics, thread!.metrics).scrape();
+    expect(merged).toMatch(
+      /^datasync_alerts_sent_total\{type="sync.failed",channel="webhook",outcome="success"\} 1$/m,
+    );
   });
 
   it('rejects when the engine cannot start in its thread (a database it cannot reach)', async () => {
