@@ -47,6 +47,9 @@ const KNOWN_WRITE_ROUTES = [
   'POST /api/v1/sync-jobs',
   'POST /api/v1/sync-jobs/:id/retry',
   'POST /api/v1/demo',
+  'POST /api/v1/alert-channels',
+  'DELETE /api/v1/alert-channels/:id',
+  'POST /api/v1/alert-channels/:id/test',
 ];
 
 interface JsonSchema {
@@ -80,7 +83,10 @@ let routes: WriteRoute[] = [];
 const realIds: Record<string, string> = {};
 let itemData: Record<string, unknown>;
 
-/** A new organization with a row behind every id route: the demo, a member, an invitation, an API key, a job. */
+/**
+ * A new organization with a row behind every id route: the demo, a member, an invitation, an API key, an alert
+ * channel, a job.
+ */
 async function seededOrganization(
   label: string,
 ): Promise<{ owner: SignedInUser; ids: Record<string, string> }> {
@@ -91,6 +97,7 @@ async function seededOrganization(
   for (const [path, payload] of [
     ['/api/v1/invitations', { email: 'invitee@example.test', role: 'viewer' }],
     ['/api/v1/api-keys', { name: 'Fuzz key', role: 'editor' }],
+    ['/api/v1/alert-channels', { type: 'webhook', url: `${ALLOWED_ORIGIN}/alerts` }],
   ] as const) {
     const created = await t.app.inject({ method: 'POST', url: path, headers: seeded.headers, payload });
     expect(created.statusCode, created.body).toBe(201);
@@ -413,7 +420,7 @@ describe('fuzzing every write route', () => {
     const knownWithBodies = routes.filter(
       (route) => route.bodySchema && KNOWN_WRITE_ROUTES.includes(`${route.method} ${route.url}`),
     );
-    expect(knownWithBodies).toHaveLength(15);
+    expect(knownWithBodies).toHaveLength(16);
   });
 
   it('answers every generated request below 500, refusals as problem+json naming the fields', async () => {
