@@ -143,6 +143,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
+  it('reads the SMTP server of alert emails from SMTP_URL, never echoing it, and their sender from SMTP_FROM', () => {
+    expect(loadConfig({})).toMatchObject({ smtpUrl: undefined, smtpFrom: 'DataSync <datasync@localhost>' });
+    expect(
+      loadConfig({
+        SMTP_URL: 'smtps://alerts:s3cret@mail.example.test:465',
+        SMTP_FROM: 'Ops <ops@example.test>',
+      }),
+    ).toMatchObject({
+      smtpUrl: 'smtps://alerts:s3cret@mail.example.test:465',
+      smtpFrom: 'Ops <ops@example.test>',
+    });
+    expect(() => loadConfig({ SMTP_URL: 'https://mail.example.test' })).toThrow(/SMTP_URL/);
+    let message = '';
+    try {
+      loadConfig({ SMTP_URL: 'smtp://alerts:s3cret@[bad' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/SMTP_URL: is not a valid URL/);
+    expect(message).not.toContain('s3cret');
+  });
+
   it('leaves the log format to the terminal check unless LOG_FORMAT is json or pretty', () => {
     expect(loadConfig({}).logFormat).toBeUndefined();
     expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
