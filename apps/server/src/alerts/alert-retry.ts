@@ -1,12 +1,11 @@
 import { nextDurableDelay } from '../sync/deliver/retry-policy.js';
 
+export type AlertRetryDelay = (attempt: number) => number | null;
+
 /**
  * How long after its failed attempt number `attempt` (the first is 1) an alert send is tried again, or null to
- * give it up. The one place alerts read the durable schedule: switch the schedule here, and tests pass a short one
- * of their own to the worker instead.
+ * give it up: the sites' durable schedule (RETRY_SCHEDULE), so an alert endpoint gets the same patience as a site.
  */
-export function alertRetryDelay(attempt: number): number | null {
-  return nextDurableDelay(attempt);
+export function alertRetryDelayOf(schedule: readonly number[]): AlertRetryDelay {
+  return (attempt) => nextDurableDelay(schedule, attempt);
 }
-
-export type AlertRetryDelay = (attempt: number) => number | null;

@@ -9,7 +9,7 @@ import { QUEUES } from '../queue/job-queue.js';
 import { withAbsoluteLink } from './alert-body.js';
 import { destinationOf } from './alert-destination.js';
 import { enqueueAlertRetry, type AlertSendJobData } from './alert-queue.js';
-import { alertRetryDelay, type AlertRetryDelay } from './alert-retry.js';
+import { alertRetryDelayOf, type AlertRetryDelay } from './alert-retry.js';
 import { createAlertTransport, type AlertSendOutcome, type AlertTransport } from './alert-transport.js';
 import { findSendInHand, recordSendAttempt, type SendInHand } from './alerts.repo.js';
 
@@ -22,7 +22,7 @@ export interface AlertWorkerOptions {
   concurrency?: number;
   /** How often the queue is polled (pg-boss: at least 0.5 s). */
   pollingIntervalSeconds?: number;
-  /** The durable schedule; tests pass a short one. */
+  /** The durable schedule (default: RETRY_SCHEDULE's); tests pass a short one. */
   retryDelay?: AlertRetryDelay;
   /** Per HTTP attempt and per SMTP step. */
   timeoutMs?: number;
@@ -33,7 +33,10 @@ export interface AlertWorkerOptions {
 export interface AlertWorkerDeps {
   db: AppDb;
   boss: PgBoss;
-  config: Pick<Config, 'allowedDestinationOrigins' | 'publicUrl' | 'smtpUrl' | 'smtpFrom'>;
+  config: Pick<
+    Config,
+    'allowedDestinationOrigins' | 'publicUrl' | 'smtpUrl' | 'smtpFrom' | 'retryScheduleMs'
+  >;
   encryptionKey: Buffer;
   log: Pick<Logger, 'error'>;
   metrics: Pick<Metrics, 'alertsSent'>;
@@ -59,7 +62,11 @@ export async function startAlertWorker(
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     quickRetryDelaysMs: options.quickRetryDelaysMs,
   });
-  const context: SendContext = { ...deps, transport, retryDelay: options.retryDelay ?? alertRetryDelay };
+  const context: SendContext = {
+    ...deps,
+    transport,
+    retryDelay: options.retryDelay ?? alertRetryDelayOf(deps.config.retryScheduleMs),
+  };
   const inFlight = new Set<Promise<unknown>>();
   const workerId = await deps.boss.work<AlertSendJobData>(
     QUEUES.alerts,
