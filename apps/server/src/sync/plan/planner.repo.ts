@@ -62,22 +62,33 @@ const INSERT_CHUNK = 200;
 
 /**
  * Stores the items arrays the plan sends, each once per organization and hash. One already stored (by an earlier
- * plan, or a concurrent one) is left as it is: the same hash is the same content.
+ * plan, or a concurrent one) is left as it is: the same hash is the same content. It is locked, though (an ON
+ * CONFLICT update that updates nothing still locks the row): the retention job deletes a payload no delivery names
+ * only under the same lock, so it cannot delete one this plan's deliveries are about to name.
  */
 export async function insertPayloads(
   tx: Tx,
   organizationId: string,
   encoded: { hash: string; itemsJson: string }[],
 ): Promise<void> {
-  for (let start = 0; start < encoded.length; start += INSERT_CHUNK) {
+  // One row per hash (an ON CONFLICT update may not meet a row twice in one statement), in hash order, so that two
+  // plans storing the same payloads lock them in the same order and cannot deadlock.
+  const unique = [...new Map(encoded.map((payload) => [payload.hash, payload])).values()].sort((a, b) =>
+    a.hash < b.hash ? -1 : 1,
+  );
+  for (let start = 0; start < unique.length; start += INSERT_CHUNK) {
     await tx
       .insert(payloads)
       .values(
-        encoded
+        unique
           .slice(start, start + INSERT_CHUNK)
           .map((payload) => ({ organizationId, hash: payload.hash, items: payload.itemsJson })),
       )
-      .onConflictDoNothing();
+      .onConflictDoUpdate({
+        target: [payloads.organizationId, payloads.hash],
+        set: { hash: sql`excluded.hash` },
+        setWhere: sql`false`,
+      });
   }
 }
 

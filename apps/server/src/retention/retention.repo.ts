@@ -1,0 +1,215 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf } from '../db/rows-of.js';
+import { hexArray, uuidArray } from '../db/sql-arrays.js';
+import type { AppDb } from '../db/types.js';
+
+// The retention job's statements. Pruning is operational work over every organization, so they run as the
+// connection role on the database handle, outside withTenant, as the worker heartbeats do (sync/recovery/). Each
+// statement reaches at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives
+// one short statement, and none is taken on `sites`.
+
+const FINISHED_JOB = sql`('success', 'partial', 'failed')`;
+const UNFINISHED_DELIVERY = sql`('pending', 'in_progress')`;
+
+/**
+ * A row's place in a table's age order, (created_at, id). `createdAt` is PostgreSQL's text of the timestamp: a
+ * JavaScript Date would drop its microseconds, and the next batch would start before or after the row it means.
+ */
+export interface AgeCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** A payload's place in age order, (created_at, organization_id, hash). */
+export interface PayloadCursor {
+  createdAt: string;
+  organizationId: string;
+  hash: string;
+}
+
+/** The start of the retention window: `days` before the database's clock (which stamped every row). */
+export async function windowStart(db: AppDb, days: number): Promise<string> {
+  const [row] = await rowsOf<{ start: string }>(
+    db,
+    sql`SELECT (now() - make_interval(days => ${days}::int))::text AS start`,
+  );
+  return row!.start;
+}
+
+export interface OldJob {
+  organizationId: string;
+  id: string;
+  createdAt: string;
+}
+
+/** Finished jobs created before `before`, after `after` in age order: the only jobs with rows older than it. */
+export async function finishedJobsCreatedBefore(
+  db: AppDb,
+  before: string,
+  after: AgeCursor | null,
+  limit: number,
+): Promise<OldJob[]> {
+  const rows = await rowsOf<{ organization_id: string; id: string; created_text: string }>(
+    db,
+    sql`SELECT organization_id, id, created_at::text AS created_text FROM sync_jobs
+         WHERE created_at < ${before}::timestamptz AND status IN ${FINISHED_JOB} AND ${pastCursor(after)}
+         ORDER BY created_at, id
+         LIMIT ${limit}`,
+  );
+  return rows.map((row) => ({
+    organizationId: row.organization_id,
+    id: row.id,
+    createdAt: row.created_text,
+  }));
+}
+
+/** `(created_at, id) > cursor`, or true at the start. */
+function pastCursor(cursor: AgeCursor | null): SQL {
+  if (!cursor) return sql`true`;
+  return sql`(created_at, id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`;
+}
+
+/** The jobs as two parallel arrays, joined back into rows by unnest. */
+function jobsTable(jobs: readonly OldJob[]): SQL {
+  return sql`unnest(${uuidArray(jobs.map((job) => job.organizationId))}, ${uuidArray(jobs.map((job) => job.id))})
+             AS j (organization_id, id)`;
+}
+
+async function countOf(db: AppDb, statement: SQL): Promise<number> {
+  const [row] = await rowsOf<{ n: number }>(
+    db,
+    sql`WITH gone AS (${statement} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+  );
+  return row!.n;
+}
+
+/** Deletes up to `limit` log lines of `jobs` written before `before`. */
+export function deleteJobLogs(
+  db: AppDb,
+  jobs: readonly OldJob[],
+  before: string,
+  limit: number,
+): Promise<number> {
+  return countOf(
+    db,
+    sql`DELETE FROM job_logs AS l USING (
+          SELECT l.id FROM ${jobsTable(jobs)}
+            JOIN job_logs AS l ON l.organization_id = j.organization_id AND l.job_id = j.id
+           WHERE l.created_at < ${before}::timestamptz
+           LIMIT ${limit}
+        ) AS doomed
+        WHERE l.id = doomed.id`,
+  );
+}
+
+/** Deletes up to `limit` deliveries of `jobs` made before `before`, none of them pending or in progress. */
+export function deleteJobDeliveries(
+  db: AppDb,
+  jobs: readonly OldJob[],
+  before: string,
+  limit: number,
+): Promise<number> {
+  return countOf(
+    db,
+    sql`DELETE FROM deliveries AS d USING (
+          SELECT d.id FROM ${jobsTable(jobs)}
+            JOIN deliveries AS d ON d.organization_id = j.organization_id AND d.job_id = j.id
+           WHERE d.created_at < ${before}::timestamptz AND d.status NOT IN ${UNFINISHED_DELIVERY}
+           LIMIT ${limit}
+        ) AS doomed
+        WHERE d.id = doomed.id AND d.status NOT IN ${UNFINISHED_DELIVERY}`,
+  );
+}
+
+/**
+ * Deletes those of `jobs` that ended before `before` and have no delivery or log line left. The snapshots that
+ * name one keep their row, with the job cleared (migration 0008's trigger).
+ */
+export function deleteEmptiedJobs(db: AppDb, jobs: readonly OldJob[], before: string): Promise<number> {
+  return countOf(
+    db,
+    sql`DELETE FROM sync_jobs AS s USING ${jobsTable(jobs)}
+         WHERE s.organization_id = j.organization_id AND s.id = j.id
+           AND s.status IN ${FINISHED_JOB} AND s.completed_at < ${before}::timestamptz
+           AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.organization_id = s.organization_id AND d.job_id = s.id)
+           AND NOT EXISTS (SELECT 1 FROM job_logs AS l WHERE l.organization_id = s.organization_id AND l.job_id = s.id)`,
+  );
+}
+
+/**
+ * Looks at the next `limit` of the sites' own sends (deliveries of no job) made before `before`, in age order, and
+ * deletes those that are neither pending nor in progress. Answers how many it deleted and where to go on from,
+ * or null when there was nothing left to look at.
+ */
+export async function deleteSiteSends(
+  db: AppDb,
+  before: string,
+  after: AgeCursor | null,
+  limit: number,
+): Promise<{ deleted: number; next: AgeCursor } | null> {
+  const [row] = await rowsOf<{ deleted: number; created_text: string; id: string }>(
+    db,
+    sql`WITH seen AS (
+          SELECT id, created_at FROM deliveries
+           WHERE job_id IS NULL AND created_at < ${before}::timestamptz AND ${pastCursor(after)}
+           ORDER BY created_at, id
+           LIMIT ${limit}
+        ), gone AS (
+          DELETE FROM deliveries AS d USING seen
+           WHERE d.id = seen.id AND d.status NOT IN ${UNFINISHED_DELIVERY}
+          RETURNING 1
+        )
+        SELECT (SELECT count(*)::int FROM gone) AS deleted, last.created_at::text AS created_text, last.id
+          FROM (SELECT created_at, id FROM seen ORDER BY created_at DESC, id DESC LIMIT 1) AS last`,
+  );
+  return row ? { deleted: row.deleted, next: { createdAt: row.created_text, id: row.id } } : null;
+}
+
+/**
+ * Looks at the next `limit` payloads stored before `before`, in age order, and deletes those that no delivery and
+ * no snapshot names. The planner reuses a stored payload under a row lock (planner.repo.ts insertPayloads), so
+ * the candidates are locked first, skipping any a plan holds: a plan that names one either committed before the
+ * check below reads the deliveries, or waits for the delete and stores the payload again.
+ */
+export async function deleteUnusedPayloads(
+  db: AppDb,
+  before: string,
+  after: PayloadCursor | null,
+  limit: number,
+): Promise<{ deleted: number; next: PayloadCursor } | null> {
+  const past = after
+    ? sql`(created_at, organization_id, hash) > (${after.createdAt}::timestamptz, ${after.organizationId}::uuid, ${after.hash})`
+    : sql`true`;
+  return db.transaction(async (tx) => {
+    const candidates = await rowsOf<{ organization_id: string; hash: string; created_text: string }>(
+      tx,
+      sql`SELECT organization_id, hash, created_at::text AS created_text FROM payloads
+           WHERE created_at < ${before}::timestamptz
+             AND ${past}
+           ORDER BY created_at, organization_id, hash
+           LIMIT ${limit}
+           FOR UPDATE SKIP LOCKED`,
+    );
+    const last = candidates.at(-1);
+    if (!last) return null;
+    const [row] = await rowsOf<{ n: number }>(
+      tx,
+      sql`WITH gone AS (
+            DELETE FROM payloads AS p
+             USING unnest(${uuidArray(candidates.map((c) => c.organization_id))}, ${hexArray(candidates.map((c) => c.hash))})
+                   AS c (organization_id, hash)
+             WHERE p.organization_id = c.organization_id AND p.hash = c.hash
+               AND NOT EXISTS (SELECT 1 FROM deliveries AS d
+                                WHERE d.organization_id = p.organization_id AND d.payload_hash = p.hash)
+               AND NOT EXISTS (SELECT 1 FROM destination_snapshots AS s
+                                WHERE s.organization_id = p.organization_id AND s.payload_hash = p.hash)
+            RETURNING 1
+          )
+          SELECT count(*)::int AS n FROM gone`,
+    );
+    return {
+      deleted: row!.n,
+      next: { createdAt: last.created_text, organizationId: last.organization_id, hash: last.hash },
+    };
+  });
+}

@@ -1,0 +1,169 @@
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { AppDb } from '../db/types.js';
+import type { Metrics } from '../metrics/metrics.js';
+import {
+  deleteEmptiedJobs,
+  deleteJobDeliveries,
+  deleteJobLogs,
+  deleteSiteSends,
+  deleteUnusedPayloads,
+  finishedJobsCreatedBefore,
+  windowStart,
+  type AgeCursor,
+  type PayloadCursor,
+} from './retention.repo.js';
+
+/**
+ * The tables the retention job deletes from. The alert tables (`alerts`, `alert_sends`) join this list, with a step
+ * in pruneOnce, when they exist.
+ */
+export const PRUNED_TABLES = ['job_logs', 'deliveries', 'sync_jobs', 'payloads'] as const;
+export type PrunedTable = (typeof PRUNED_TABLES)[number];
+
+/** Rows per statement: a few milliseconds of work, so a sync's statements never wait long behind one. */
+export const DEFAULT_BATCH_SIZE = 2_000;
+/** Pause after each statement, as a share of the statement's own time: 1 = the prune works half of the time. */
+export const DEFAULT_PAUSE_RATIO = 1;
+/** Most time one run takes; what is left waits for the next run. Well under the schedule's ten minutes. */
+export const DEFAULT_MAX_RUN_MS = 5 * 60_000;
+
+export interface PruneDeps {
+  db: AppDb;
+  metrics?: Pick<Metrics, 'rowsPruned'>;
+  log: Pick<Logger, 'info'>;
+}
+
+export interface PruneOptions {
+  /** Rows older than this many days are deleted (RETENTION_DAYS). */
+  retentionDays: number;
+  batchSize?: number;
+  pauseRatio?: number;
+  maxRunMs?: number;
+  /** Stops the run between two statements (the process is stopping). */
+  signal?: AbortSignal;
+}
+
+export interface PruneResult {
+  /** The window's start: rows older than it were deleted (PostgreSQL's text of the timestamp). */
+  before: string;
+  rows: Record<PrunedTable, number>;
+  ms: number;
+  /** false: the run stopped at its time limit or was stopped before it was done; the next run goes on. */
+  complete: boolean;
+}
+
+/** One run's counts, its limits and its pace. */
+class PruneRun {
+  readonly rows = Object.fromEntries(PRUNED_TABLES.map((table) => [table, 0])) as Record<PrunedTable, number>;
+  readonly batchSize: number;
+  private readonly pauseRatio: number;
+  private readonly deadline: number;
+
+  constructor(
+    readonly deps: PruneDeps,
+    private readonly options: PruneOptions,
+  ) {
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.pauseRatio = options.pauseRatio ?? DEFAULT_PAUSE_RATIO;
+    this.deadline = performance.now() + (options.maxRunMs ?? DEFAULT_MAX_RUN_MS);
+  }
+
+  get mustStop(): boolean {
+    return this.options.signal?.aborted === true || performance.now() > this.deadline;
+  }
+
+  /** Runs one statement, counts the rows it deleted, then gives way to other work for a while. */
+  async statement<T>(table: PrunedTable, work: () => Promise<T>, deleted: (result: T) => number): Promise<T> {
+    const started = performance.now();
+    const result = await work();
+    const count = deleted(result);
+    this.rows[table] += count;
+    this.deps.metrics?.rowsPruned.inc({ table }, count);
+    const pauseMs = (performance.now() - started) * this.pauseRatio;
+    if (pauseMs >= 1) await sleep(pauseMs, undefined, { signal: this.options.signal }).catch(() => {});
+    else await nextTurn();
+    return result;
+  }
+
+  /** Repeats a statement that deletes up to a batch until one deletes less (nothing is left), or the run stops. */
+  async drain(table: PrunedTable, work: () => Promise<number>): Promise<boolean> {
+    for (;;) {
+      if (this.mustStop) return false;
+      if ((await this.statement(table, work, (count) => count)) < this.batchSize) return true;
+    }
+  }
+}
+
+/**
+ * Deletes, across every organization, what is older than the retention window: the log lines and deliveries of
+ * finished jobs, then those jobs once nothing of them is left, the sites' own sends, and the payloads that no
+ * delivery or snapshot names any more. Never touched: queued and running jobs and all of their rows, pending and
+ * in-progress deliveries, and every site's snapshot (its last accepted payload) with that payload. One statement
+ * at a time, each on at most a batch of rows, with pauses between them; logged once, at the end.
+ */
+export async function pruneOnce(deps: PruneDeps, options: PruneOptions): Promise<PruneResult> {
+  const started = performance.now();
+  const run = new PruneRun(deps, options);
+  const before = await windowStart(deps.db, options.retentionDays);
+  const complete =
+    (await pruneFinishedJobs(run, before)) &&
+    (await pruneSiteSends(run, before)) &&
+    // The alert tables' step goes here (alerts, alert_sends: older than the window), when they exist.
+    // Last: the deliveries deleted above may have been the last to name a payload.
+    (await pruneUnusedPayloads(run, before));
+  const result = { before, rows: { ...run.rows }, ms: Math.round(performance.now() - started), complete };
+  deps.log.info(
+    { retention_days: options.retentionDays, before, rows: result.rows, ms: result.ms, complete },
+    complete ? 'retention: pruned what is older than the window' : 'retention: stopped; the next run goes on',
+  );
+  return result;
+}
+
+async function pruneFinishedJobs(run: PruneRun, before: string): Promise<boolean> {
+  const { db } = run.deps;
+  let after: AgeCursor | null = null;
+  for (;;) {
+    if (run.mustStop) return false;
+    const jobs = await finishedJobsCreatedBefore(db, before, after, run.batchSize);
+    const last = jobs.at(-1);
+    if (!last) return true;
+    after = { createdAt: last.createdAt, id: last.id };
+    if (!(await run.drain('job_logs', () => deleteJobLogs(db, jobs, before, run.batchSize)))) return false;
+    if (!(await run.drain('deliveries', () => deleteJobDeliveries(db, jobs, before, run.batchSize))))
+      return false;
+    await run.statement(
+      'sync_jobs',
+      () => deleteEmptiedJobs(db, jobs, before),
+      (count) => count,
+    );
+  }
+}
+
+async function pruneSiteSends(run: PruneRun, before: string): Promise<boolean> {
+  let after: AgeCursor | null = null;
+  for (;;) {
+    if (run.mustStop) return false;
+    const batch = await run.statement(
+      'deliveries',
+      () => deleteSiteSends(run.deps.db, before, after, run.batchSize),
+      (result) => result?.deleted ?? 0,
+    );
+    if (!batch) return true;
+    after = batch.next;
+  }
+}
+
+async function pruneUnusedPayloads(run: PruneRun, before: string): Promise<boolean> {
+  let after: PayloadCursor | null = null;
+  for (;;) {
+    if (run.mustStop) return false;
+    const batch = await run.statement(
+      'payloads',
+      () => deleteUnusedPayloads(run.deps.db, before, after, run.batchSize),
+      (result) => result?.deleted ?? 0,
+    );
+    if (!batch) return true;
+    after = batch.next;
+  }
+}
