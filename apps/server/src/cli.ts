@@ -32,6 +32,11 @@ const COMMANDS: Record<string, Command> = {
     run: worker,
   },
   migrate: { summary: 'apply pending database migrations and exit', writesData: true, run: migrate },
+  prune: {
+    summary: 'delete the sync history older than RETENTION_DAYS now, and print the rows deleted per table',
+    writesData: true,
+    run: prune,
+  },
   help: { summary: 'show this text (also --help, -h)', run: async () => console.log(help()) },
 };
 
@@ -148,6 +153,35 @@ async function migrate(): Promise<void> {
   try {
     await database.migrate();
     console.log(`Migrations applied (${database.kind}).`);
+  } finally {
+    await database.close();
+  }
+}
+
+/** What the scheduled retention job does (retention/), at once and to the end, after migrating the database. */
+async function prune(): Promise<void> {
+  const config = loadConfig();
+  const [{ openDatabase }, { createLogger }, { pruneOnce }] = await Promise.all([
+    import('./db/open.js'),
+    import('./logger.js'),
+    import('./retention/retention.service.js'),
+  ]);
+  const logger = createLogger(config);
+  if (!config.databaseUrl) await openDataDir(config.dataDir, logger);
+  const database = await openDatabase(config, logger);
+  try {
+    await database.migrate();
+    const result = await pruneOnce(
+      { db: database.db, log: logger },
+      { retentionDays: config.retentionDays, maxRunMs: Number.POSITIVE_INFINITY },
+    );
+    const width = Math.max(...Object.keys(result.rows).map((table) => table.length)) + 2;
+    console.log(
+      [
+        `Deleted what is older than ${config.retentionDays} days (before ${result.before}), in ${result.ms} ms:`,
+        ...Object.entries(result.rows).map(([table, count]) => `  ${table.padEnd(width)}${count}`),
+      ].join('\n'),
+    );
   } finally {
     await database.close();
   }

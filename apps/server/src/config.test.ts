@@ -163,6 +163,12 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/SMTP_URL: is not a valid URL/);
     expect(message).not.toContain('s3cret');
+  it('keeps 30 days of sync history unless RETENTION_DAYS says 1 to 3650', () => {
+    expect(loadConfig({}).retentionDays).toBe(30);
+    expect(loadConfig({ RETENTION_DAYS: '3' }).retentionDays).toBe(3);
+    expect(loadConfig({ RETENTION_DAYS: '3650' }).retentionDays).toBe(3650);
+    for (const bad of ['0', '3651', 'a month'])
+      expect(() => loadConfig({ RETENTION_DAYS: bad }), bad).toThrow(/RETENTION_DAYS/);
   });
 
   it('leaves the log format to the terminal check unless LOG_FORMAT is json or pretty', () => {

@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+/** Days of sync history kept when RETENTION_DAYS is unset. */
+export const DEFAULT_RETENTION_DAYS = 30;
+
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
@@ -71,6 +74,8 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   /** The From of alert emails. */
   SMTP_FROM: Type.String({ minLength: 3, default: 'DataSync <datasync@localhost>' }),
+  /** Days of sync history kept: older job logs, deliveries, finished jobs and unused payloads are pruned. */
+  RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: DEFAULT_RETENTION_DAYS }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -122,6 +127,8 @@ export interface Config {
   smtpUrl?: string;
   /** The From address of alert emails. */
   smtpFrom: string;
+  /** Days of sync history kept by the retention job (retention/). */
+  retentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -265,5 +272,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retryScheduleMs: retrySchedule as number[],
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
+    retentionDays: e.RETENTION_DAYS,
   };
 }

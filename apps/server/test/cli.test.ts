@@ -92,10 +92,18 @@ describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
     expect(cli.output()).toMatch(/NODE_ENV/);
   });
 
-  it('migrate applies the migrations and exits 0; an unknown command exits 2 with help', async () => {
+  it('migrate applies the migrations and exits 0, prune prunes; an unknown command exits 2 with help', async () => {
     const migrate = runCli(['migrate'], { cwd, env: { DATA_DIR: join(cwd, 'migrate-only') } });
     expect(await migrate.exited).toBe(0);
     expect(migrate.output()).toMatch(/Migrations applied \(pglite\)/);
+    const prune = runCli(['prune'], {
+      cwd,
+      env: { DATA_DIR: join(cwd, 'migrate-only'), RETENTION_DAYS: '7' },
+    });
+    expect(await prune.exited).toBe(0);
+    expect(prune.output()).toMatch(
+      /Deleted what is older than 7 days \(before [^)]+\), in \d+ ms:\n {2}job_logs {4}0\n {2}deliveries {2}0\n {2}sync_jobs {3}0\n {2}payloads {4}0\n/,
+    );
     const unknown = runCli(['frobnicate'], { cwd, env: {} });
     expect(await unknown.exited).toBe(2);
     expect(unknown.output()).toMatch(/Usage: datasync/);

@@ -10,6 +10,8 @@ export const QUEUES = {
   deliver: 'sync-deliver',
   /** Send one alert to one channel (alerts/), apart from deliveries so that alerts never slow them down. */
   alerts: 'alert-send',
+  /** Delete the sync history older than RETENTION_DAYS (retention/), sent by pg-boss's cron. */
+  retention: 'retention-prune',
 } as const;
 
 export const QUEUE_SCHEMA = 'pgboss';
@@ -19,15 +21,27 @@ export const QUEUE_SCHEMA = 'pgboss';
  * PGlite or PostgreSQL alike. Its tables live in their own schema; the app role may add jobs, so a job is enqueued
  * in the same transaction as the rows it is about (see `transactionExecutor`).
  */
-export async function startJobQueue(database: Database, onError: (error: Error) => void): Promise<PgBoss> {
+export async function startJobQueue(
+  database: Database,
+  onError: (error: Error) => void,
+  options: {
+    /**
+     * Run pg-boss's scheduler (cron): where workers run. Each such process checks the schedules every 30 s; pg-boss
+     * lets one check per 30 s through (a timestamp in its version row) and sends one job per schedule and minute
+     * (a singleton key), so several processes send each scheduled job once.
+     */
+    schedule?: boolean;
+  } = {},
+): Promise<PgBoss> {
   // Processes starting together on a fresh database race to create pg-boss's schema and queues, and concurrent
   // GRANTs collide ("tuple concurrently updated"): the loser waits a moment and tries again; all of it is idempotent.
   for (let attempt = 1; ; attempt += 1) {
     const boss = new PgBoss({
       db: { executeSql: (text, values) => database.executeSql(text, values) as Promise<{ rows: never[] }> },
       schema: QUEUE_SCHEMA,
-      // No cron schedules; maintenance (expiry, archiving) runs in every process, guarded by pg-boss's own locks.
-      schedule: false,
+      // Maintenance (expiry, archiving) runs in every process, guarded by pg-boss's own locks. Its defaults are
+      // kept: completed and failed jobs move to the archive after 12 hours, archived ones are deleted after 7 days.
+      schedule: options.schedule ?? false,
       // Expiry hands a dead worker's jobs to another; checked every 30 s rather than pg-boss's default 2 min, so a
       // crash costs at most the job's expireInSeconds plus 30 s.
       maintenanceIntervalSeconds: 30,

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { startAlertWorker, type AlertWorker, type AlertWorkerOptions } from '../../alerts/alert-worker.js';
-import type { Config } from '../../config.js';
+import { DEFAULT_RETENTION_DAYS, type Config } from '../../config.js';
 import type { Database, Unlisten } from '../../db/types.js';
 import { processLiveLines } from '../../live/index.js';
 import { createMetrics, type Metrics } from '../../metrics/metrics.js';
 import { QUEUES, startJobQueue } from '../../queue/job-queue.js';
+import { startRetentionJob, type RetentionJob } from '../../retention/retention-job.js';
 import { createDeliveryClient } from '../deliver/deliver.js';
 import type { SyncQueue } from '../jobs/sync-jobs.service.js';
 import { listenForWork } from '../queue/work-signal.js';
@@ -47,7 +48,7 @@ export async function startSyncEngine(
       | 'smtpFrom'
       | 'retryScheduleMs'
     > &
-      Partial<Pick<Config, 'workerStaleAfterMs'>>;
+      Partial<Pick<Config, 'workerStaleAfterMs' | 'retentionDays'>>;
     encryptionKey: Buffer;
     log: Pick<Logger, 'info' | 'warn' | 'error'>;
     worker?: boolean;
@@ -57,9 +58,16 @@ export async function startSyncEngine(
     delivery?: Partial<Parameters<typeof createDeliveryClient>[0]>;
     /** The alert sender's settings (a short retry schedule in tests). */
     alerts?: AlertWorkerOptions;
+    /** The retention job's schedule and polling (tests poll faster); it runs where a worker does. */
+    retention?: Pick<Parameters<typeof startRetentionJob>[2], 'cron' | 'pollingIntervalSeconds'>;
   },
 ): Promise<SyncEngine> {
-  const boss = await startJobQueue(database, (error) => options.log.error({ err: error }, 'job queue error'));
+  // pg-boss's scheduler runs where workers do: they run what it sends.
+  const boss = await startJobQueue(
+    database,
+    (error) => options.log.error({ err: error }, 'job queue error'),
+    { schedule: options.worker !== false },
+  );
   const delivery = createDeliveryClient({
     allowedOrigins: options.config.allowedDestinationOrigins,
     ...options.delivery,
@@ -95,6 +103,7 @@ export async function startSyncEngine(
   let unlisten: Unlisten | null = null;
   let recovery: WorkerRecovery | null = null;
   let alerts: AlertWorker | null = null;
+  let retention: RetentionJob | null = null;
   if (options.worker !== false) {
     recovery = createWorkerRecovery({
       db: database.db,
@@ -121,11 +130,17 @@ export async function startSyncEngine(
       },
       options.alerts,
     );
+    retention = await startRetentionJob(
+      boss,
+      { db: database.db, metrics, log: options.log },
+      { retentionDays: options.config.retentionDays ?? DEFAULT_RETENTION_DAYS, ...options.retention },
+    );
   }
   return {
     queue: { boss, wake: worker.wake },
     metrics,
     stop: async () => {
+      await retention?.stop();
       await unlisten?.();
       await alerts?.stop();
       await worker.stop();
