@@ -163,12 +163,21 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/SMTP_URL: is not a valid URL/);
     expect(message).not.toContain('s3cret');
+  });
+
   it('keeps 30 days of sync history unless RETENTION_DAYS says 1 to 3650', () => {
     expect(loadConfig({}).retentionDays).toBe(30);
     expect(loadConfig({ RETENTION_DAYS: '3' }).retentionDays).toBe(3);
     expect(loadConfig({ RETENTION_DAYS: '3650' }).retentionDays).toBe(3650);
     for (const bad of ['0', '3651', 'a month'])
       expect(() => loadConfig({ RETENTION_DAYS: bad }), bad).toThrow(/RETENTION_DAYS/);
+  });
+
+  it('leaves /metrics public unless METRICS_TOKEN is set to 16 or more characters without spaces', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'k'.repeat(16) }).metricsToken).toBe('k'.repeat(16));
+    for (const bad of ['k'.repeat(15), 'sixteen chars with spaces'])
+      expect(() => loadConfig({ METRICS_TOKEN: bad }), bad).toThrow(/METRICS_TOKEN/);
   });
 
   it('leaves the log format to the terminal check unless LOG_FORMAT is json or pretty', () => {

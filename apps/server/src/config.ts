@@ -76,6 +76,8 @@ const EnvSchema = Type.Object({
   SMTP_FROM: Type.String({ minLength: 3, default: 'DataSync <datasync@localhost>' }),
   /** Days of sync history kept: older job logs, deliveries, finished jobs and unused payloads are pruned. */
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: DEFAULT_RETENTION_DAYS }),
+  /** When set, GET /metrics answers only `Authorization: Bearer <this>`; unset, it is public. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -129,6 +131,8 @@ export interface Config {
   smtpFrom: string;
   /** Days of sync history kept by the retention job (retention/). */
   retentionDays: number;
+  /** The bearer token GET /metrics requires; undefined: /metrics is public. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -273,5 +277,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     retentionDays: e.RETENTION_DAYS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

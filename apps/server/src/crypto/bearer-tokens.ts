@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_PREFIX = 'dsk_';
 
@@ -23,4 +23,13 @@ export function hashToken(token: string): string {
 export function generateInvitationToken(): { token: string; hash: string } {
   const token = `dsi_${randomBytes(24).toString('base64url')}`;
   return { token, hash: hashToken(token) };
+}
+
+/**
+ * Whether a presented secret equals the expected one, in time that depends on neither: both are hashed first, so
+ * the comparison is of equal lengths and a wrong guess learns nothing from how long it took.
+ */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }

@@ -1,4 +1,5 @@
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SiteHealth } from './site-health.repo.js';
 
 /** What operators scrape at /metrics. One registry per process (tests build several apps, each its own). */
 export interface Metrics {
@@ -17,6 +18,8 @@ export interface Metrics {
 export function createMetrics(
   options: {
     queueDepth?: () => Promise<Record<string, number>>;
+    /** Sites of every organization by health, read on each scrape (the process serving /metrics). */
+    sitesByHealth?: () => Promise<Record<SiteHealth, number>>;
     /** false in the engine thread: CPU and memory are the process's, reported by its main thread. */
     processMetrics?: boolean;
   } = {},
@@ -64,6 +67,18 @@ export function createMetrics(
       registers: [registry],
       async collect() {
         for (const [queue, depth] of Object.entries(await read())) this.set({ queue }, depth);
+      },
+    });
+  }
+  if (options.sitesByHealth) {
+    const read = options.sitesByHealth;
+    new Gauge({
+      name: 'datasync_sites',
+      help: 'Sites of all organizations by health: healthy, failing (deliveries not accepted), disabled.',
+      labelNames: ['health'],
+      registers: [registry],
+      async collect() {
+        for (const [health, count] of Object.entries(await read())) this.set({ health }, count);
       },
     });
   }

@@ -4,6 +4,7 @@ import { DEFAULT_RETENTION_DAYS, type Config } from '../../config.js';
 import type { Database, Unlisten } from '../../db/types.js';
 import { processLiveLines } from '../../live/index.js';
 import { createMetrics, type Metrics } from '../../metrics/metrics.js';
+import { countSitesByHealth } from '../../metrics/site-health.repo.js';
 import { QUEUES, startJobQueue } from '../../queue/job-queue.js';
 import { startRetentionJob, type RetentionJob } from '../../retention/retention-job.js';
 import { createDeliveryClient } from '../deliver/deliver.js';
@@ -81,7 +82,7 @@ export async function startSyncEngine(
   const metrics =
     options.metricsScope === 'engine'
       ? createMetrics({ processMetrics: false })
-      : createMetrics({ queueDepth });
+      : createMetrics({ queueDepth, sitesByHealth: () => countSitesByHealth(database.db) });
   const worker = createSyncWorker(
     {
       db: database.db,
