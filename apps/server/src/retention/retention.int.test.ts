@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../metrics/metrics.js';
 import {
@@ -10,8 +11,10 @@ import {
   insertSite,
   insertSnapshot,
 } from '../../test/support/history.js';
-import { openTestDatabase } from '../../test/support/test-database.js';
+import { openTestDatabase, testDatabaseKind } from '../../test/support/test-database.js';
+import { withTenant } from '../db/tenant.js';
 import type { Database } from '../db/types.js';
+import { insertPayloads } from '../sync/plan/planner.repo.js';
 import { PRUNED_TABLES, pruneOnce, type PrunedTable } from './retention.service.js';
 
 const OLD = 40;
@@ -229,4 +232,37 @@ describe('pruneOnce', () => {
     expect(await counted(metrics)).toEqual(deleted);
     expect((await historyCounts(database)).deliveries).toBe(10);
   });
+});
+
+describe('a prune beside a plan that reuses an old payload', () => {
+  // PGlite runs one transaction at a time: the prune would wait for the plan's, and there is no race to lose.
+  it.skipIf(testDatabaseKind() === 'pglite')(
+    'skips the payload the plan holds, so the delivery the plan then commits does not name a deleted payload',
+    async () => {
+      const { rows } = await database.executeSql(
+        `INSERT INTO organizations (name, slug) VALUES ('race', 'race') RETURNING id`,
+      );
+      const orgId = (rows[0] as { id: string }).id;
+      const siteId = await insertSite(database, orgId, 'race');
+      const hash = hashOf('race/reused');
+      await insertPayload(database, orgId, hash, OLD);
+      const deps = { db: database.db, log: silent };
+
+      await withTenant(database.db, { orgId }, async (tx) => {
+        // What the planner does with a payload it sends again, and then the prune, while the plan is not committed.
+        await insertPayloads(tx, orgId, [{ hash, itemsJson: '[]' }]);
+        const pruned = await pruneOnce(deps, { retentionDays: DAYS, pauseRatio: 0 });
+        expect(pruned).toMatchObject({ complete: true, rows: { payloads: 0 } });
+        await tx.execute(
+          sql`INSERT INTO deliveries (organization_id, job_id, site_id, trigger, webhook_id, status, payload_hash)
+              VALUES (${orgId}, NULL, ${siteId}, 'redeliver', 'msg_race', 'pending', ${hash})`,
+        );
+      });
+      const left = await database.executeSql(
+        `SELECT count(*)::int AS n FROM payloads WHERE organization_id = $1 AND hash = $2`,
+        [orgId, hash],
+      );
+      expect(left.rows).toEqual([{ n: 1 }]);
+    },
+  );
 });
