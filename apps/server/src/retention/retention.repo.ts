@@ -83,6 +83,9 @@ async function countOf(db: AppDb, statement: SQL): Promise<number> {
   return row!.n;
 }
 
+// A job's rows are reached job by job (LATERAL), each through its own range of the (organization_id, job_id)
+// index: joined as a set, PGlite's planner merged the whole index from its start on every batch.
+
 /** Deletes up to `limit` log lines of `jobs` written before `before`. */
 export function deleteJobLogs(
   db: AppDb,
@@ -93,9 +96,13 @@ export function deleteJobLogs(
   return countOf(
     db,
     sql`DELETE FROM job_logs AS l USING (
-          SELECT l.id FROM ${jobsTable(jobs)}
-            JOIN job_logs AS l ON l.organization_id = j.organization_id AND l.job_id = j.id
-           WHERE l.created_at < ${before}::timestamptz
+          SELECT x.id FROM ${jobsTable(jobs)}
+            CROSS JOIN LATERAL (
+              SELECT l.id FROM job_logs AS l
+               WHERE l.organization_id = j.organization_id AND l.job_id = j.id
+                 AND l.created_at < ${before}::timestamptz
+               LIMIT ${limit}
+            ) AS x
            LIMIT ${limit}
         ) AS doomed
         WHERE l.id = doomed.id`,
@@ -112,9 +119,13 @@ export function deleteJobDeliveries(
   return countOf(
     db,
     sql`DELETE FROM deliveries AS d USING (
-          SELECT d.id FROM ${jobsTable(jobs)}
-            JOIN deliveries AS d ON d.organization_id = j.organization_id AND d.job_id = j.id
-           WHERE d.created_at < ${before}::timestamptz AND d.status NOT IN ${UNFINISHED_DELIVERY}
+          SELECT x.id FROM ${jobsTable(jobs)}
+            CROSS JOIN LATERAL (
+              SELECT d.id FROM deliveries AS d
+               WHERE d.organization_id = j.organization_id AND d.job_id = j.id
+                 AND d.created_at < ${before}::timestamptz AND d.status NOT IN ${UNFINISHED_DELIVERY}
+               LIMIT ${limit}
+            ) AS x
            LIMIT ${limit}
         ) AS doomed
         WHERE d.id = doomed.id AND d.status NOT IN ${UNFINISHED_DELIVERY}`,
