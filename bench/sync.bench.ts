@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'all' },
-    only: { type: 'string', default: 'raw,client,demo,sites,live,scale,api' },
+    only: { type: 'string', default: 'raw,client,demo,sites,live,scale,api,retention' },
     streams: { type: 'string', default: '50' },
     sites: { type: 'string', default: '1000,10000' },
     'live-sites': { type: 'string', default: '1000' },
@@ -36,7 +36,7 @@ if (args.help) {
   --runs N            measured runs per figure (default 5; 3 with --quick), after one uncounted warm-up run
   --quick             fewer runs and raw requests, for a quick look
   --db pglite|postgres|all   which databases (PostgreSQL needs BENCH_DATABASE_URL or DATABASE_URL)
-  --only LIST         figures to run: raw,client,demo,sites,live,scale,api (default all)
+  --only LIST         figures to run: raw,client,demo,sites,live,scale,api,retention (default all)
   --sites LIST        site counts of the fan-out syncs (default 1000,10000)
   --live-sites N      sites in the sync during the live figures (default 1000)
   --streams N         SSE streams open during the live figures (default 50)
@@ -58,7 +58,7 @@ const scaleSites = Number(args['scale-sites']);
 const workerCounts = numbers(args.workers);
 const apiSeconds = Number(args['api-seconds']);
 const only = new Set(args.only.split(','));
-const FIGURES = ['raw', 'client', 'demo', 'sites', 'live', 'scale', 'api'];
+const FIGURES = ['raw', 'client', 'demo', 'sites', 'live', 'scale', 'api', 'retention'];
 const unknown = [...only].filter((name) => !FIGURES.includes(name));
 const positive = (value: number) => Number.isInteger(value) && value >= 1;
 if (
@@ -158,7 +158,7 @@ try {
   );
   if (args.db === 'postgres' && !serverUrl)
     throw new Error('--db postgres needs BENCH_DATABASE_URL or DATABASE_URL');
-  const databaseFigures = ['demo', 'sites', 'scale', 'api'].some((name) => only.has(name));
+  const databaseFigures = ['demo', 'sites', 'scale', 'api', 'retention'].some((name) => only.has(name));
   if (databaseFigures && !serverUrl && args.db === 'all') {
     progress('PostgreSQL skipped: set BENCH_DATABASE_URL or DATABASE_URL to include it');
   }
@@ -180,6 +180,7 @@ try {
       ...(only.has('demo') || only.has('sites') ? (['sync'] as const) : []),
       ...(only.has('scale') && kind === 'postgres' ? (['scale'] as const) : []),
       ...(only.has('api') ? (['api'] as const) : []),
+      ...(only.has('retention') ? (['retention-load', 'retention-steady'] as const) : []),
     ];
     for (const group of groups) {
       const answer = await runDatabaseInChild({ ...childOptions, group, kind });
@@ -265,6 +266,10 @@ for (const result of results) {
   console.log(
     `\n${result.figure} [${result.database}]\n  median ms after the POST: ${parts.join(', ')}${stall}`,
   );
+}
+for (const result of results) {
+  const sizes = (result.details as { sizesKb?: number[] } | undefined)?.sizesKb;
+  if (sizes) console.log(`\n${result.figure} [${result.database}]\n  kB after each day: ${sizes.join(', ')}`);
 }
 for (const [kind, info] of Object.entries(setup)) console.log(`\nSet-up on ${kind}: ${JSON.stringify(info)}`);
 if (args.markdown) console.log(`\n${markdownTable(results)}`);

@@ -4,6 +4,7 @@ import { runApiFigures } from './api-load.js';
 import { runDatabaseFigures } from './database-figures.js';
 import { openBenchPglite, openBenchPostgres, type DatabaseKind } from './databases.js';
 import type { FigureResult } from './report.js';
+import { runPruningUnderLoad, runSteadyState } from './retention-figures.js';
 import { runScaleOutFigures } from './scale-out.js';
 
 // The database figures run in a fresh process per database and group, so that the service's RSS is its own (not the raw ceiling's
@@ -11,8 +12,11 @@ import { runScaleOutFigures } from './scale-out.js';
 // database's runs can slow the next.
 
 export interface ChildOptions {
-  /** sync: the demo and fan-out figures (2–4); scale: figure 5 (PostgreSQL); api: figure 6. */
-  group: 'sync' | 'scale' | 'api';
+  /**
+   * sync: the demo and fan-out figures (2–4); scale: figure 5 (PostgreSQL); api: figure 6; retention-load and
+   * retention-steady: the retention figures.
+   */
+  group: 'sync' | 'scale' | 'api' | 'retention-load' | 'retention-steady';
   kind: DatabaseKind;
   serverUrl?: string;
   receiverOrigin: string;
@@ -75,12 +79,16 @@ async function main(options: ChildOptions): Promise<ChildAnswer> {
           })
         : options.group === 'api'
           ? await runApiFigures({ ...shared, seconds: options.apiSeconds })
-          : await runDatabaseFigures({
-              ...shared,
-              siteCounts: options.siteCounts,
-              only: new Set(options.only),
-              rawMedian: options.rawMedian,
-            });
+          : options.group === 'retention-load'
+            ? await runPruningUnderLoad(shared)
+            : options.group === 'retention-steady'
+              ? await runSteadyState(shared)
+              : await runDatabaseFigures({
+                  ...shared,
+                  siteCounts: options.siteCounts,
+                  only: new Set(options.only),
+                  rawMedian: options.rawMedian,
+                });
     return {
       results: figures.results,
       setup: { version: bench.version, openAndMigrateMs, ...figures.setup },

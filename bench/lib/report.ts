@@ -1,10 +1,10 @@
 import type { Summary } from './stats.js';
 
-export type Unit = 'req/s' | 'deliveries/s' | 'ms' | 's' | 'MB';
+export type Unit = 'req/s' | 'deliveries/s' | 'rows/s' | 'ms' | 's' | 'MB' | 'kB' | 'ratio';
 
 export interface Goal {
-  /** `<`: the median must stay below; `>=`: reach at least. */
-  op: '<' | '>=';
+  /** `<`: the median must stay below; `<=`: not above; `>=`: reach at least. */
+  op: '<' | '<=' | '>=';
   value: number;
   /** Where the goal comes from, for the reader. */
   source: string;
@@ -32,7 +32,12 @@ export interface FigureResult {
 export function judge(result: FigureResult): boolean | null {
   const { goal, summary } = result;
   if (!goal) return null;
-  const met = goal.op === '<' ? summary.median < goal.value : summary.median >= goal.value;
+  const met =
+    goal.op === '<'
+      ? summary.median < goal.value
+      : goal.op === '<='
+        ? summary.median <= goal.value
+        : summary.median >= goal.value;
   // An unfinished run's value is a bound: it can prove a miss, never a pass.
   return result.incomplete && met ? null : met;
 }
@@ -41,6 +46,7 @@ function format(value: number, unit: Unit): string {
   switch (unit) {
     case 'req/s':
     case 'deliveries/s':
+    case 'rows/s':
       return `${Math.round(value).toLocaleString('en-US')}/s`;
     case 'ms':
       return `${value.toFixed(1)} ms`;
@@ -48,12 +54,16 @@ function format(value: number, unit: Unit): string {
       return `${value.toFixed(2)} s`;
     case 'MB':
       return `${Math.round(value)} MB`;
+    case 'kB':
+      return `${Math.round(value).toLocaleString('en-US')} kB`;
+    case 'ratio':
+      return `${value.toFixed(2)}×`;
   }
 }
 
 function formatGoal(goal: Goal | null, unit: Unit): string {
   if (!goal) return '—';
-  return `${goal.op === '<' ? '<' : '≥'} ${format(goal.value, unit)}`;
+  return `${{ '<': '<', '<=': '≤', '>=': '≥' }[goal.op]} ${format(goal.value, unit)}`;
 }
 
 function verdict(result: FigureResult): string {
