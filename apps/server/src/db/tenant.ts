@@ -43,6 +43,19 @@ export function withTenant<T>(db: AppDb, scope: TenantScope, work: (tx: Tx) => P
 }
 
 /**
+ * Runs `work` in one transaction as the connection role, over the rows of every organization: operational work
+ * (retention, aggregate metrics) that no tenant owns. The connection role must not be limited by row-level security
+ * (a superuser, or BYPASSRLS): `row_security = off` makes a role that would be limited fail with an error, where it
+ * would otherwise see, count and delete nothing without a word.
+ */
+export function acrossTenants<T>(db: AppDb, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL row_security = off`);
+    return work(tx);
+  });
+}
+
+/**
  * withTenant for one read in organization `orgId`, in one round trip where withTenant takes four (BEGIN, scope,
  * query, COMMIT): the scope statement and `select` go to the server as one message. It runs a message's statements
  * in one implicit transaction, so the scope (set with `true`, transaction-locally) applies to `select` and ends

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/rows-of.js';
+import { acrossTenants } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 
 export type SiteHealth = 'healthy' | 'failing' | 'disabled';
@@ -9,12 +10,14 @@ export type SiteHealth = 'healthy' | 'failing' | 'disabled';
  * is set, else healthy. Aggregate counts, read as the connection role outside any tenant, as /metrics reports them.
  */
 export async function countSitesByHealth(db: AppDb): Promise<Record<SiteHealth, number>> {
-  const [row] = await rowsOf<Record<SiteHealth, number>>(
-    db,
-    sql`SELECT count(*) FILTER (WHERE enabled AND failing_since IS NULL)::int AS healthy,
+  const [row] = await acrossTenants(db, (tx) =>
+    rowsOf<Record<SiteHealth, number>>(
+      tx,
+      sql`SELECT count(*) FILTER (WHERE enabled AND failing_since IS NULL)::int AS healthy,
                count(*) FILTER (WHERE enabled AND failing_since IS NOT NULL)::int AS failing,
                count(*) FILTER (WHERE NOT enabled)::int AS disabled
           FROM sites`,
+    ),
   );
   return row!;
 }

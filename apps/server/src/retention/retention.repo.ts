@@ -1,15 +1,21 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf } from '../db/rows-of.js';
 import { hexArray, uuidArray } from '../db/sql-arrays.js';
+import { acrossTenants } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 
 // The retention job's statements. Pruning is operational work over every organization, so they run as the
-// connection role on the database handle, outside withTenant, as the worker heartbeats do (sync/recovery/). Each
-// statement reaches at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives
-// one short statement, and none is taken on `sites`.
+// connection role, outside withTenant (acrossTenants), as the worker heartbeats do (sync/recovery/). Each statement
+// reaches at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives one short
+// statement, and none is taken on `sites`.
 
 const FINISHED_JOB = sql`('success', 'partial', 'failed')`;
 const UNFINISHED_DELIVERY = sql`('pending', 'in_progress')`;
+
+/** One statement over every organization's rows, in a transaction of its own. */
+function rows<T>(db: AppDb, query: SQL): Promise<T[]> {
+  return acrossTenants(db, (tx) => rowsOf<T>(tx, query));
+}
 
 /**
  * A row's place in a table's age order, (created_at, id). `createdAt` is PostgreSQL's text of the timestamp: a
@@ -49,14 +55,14 @@ export async function finishedJobsCreatedBefore(
   after: AgeCursor | null,
   limit: number,
 ): Promise<OldJob[]> {
-  const rows = await rowsOf<{ organization_id: string; id: string; created_text: string }>(
+  const found = await rows<{ organization_id: string; id: string; created_text: string }>(
     db,
     sql`SELECT organization_id, id, created_at::text AS created_text FROM sync_jobs
          WHERE created_at < ${before}::timestamptz AND status IN ${FINISHED_JOB} AND ${pastCursor(after)}
          ORDER BY created_at, id
          LIMIT ${limit}`,
   );
-  return rows.map((row) => ({
+  return found.map((row) => ({
     organizationId: row.organization_id,
     id: row.id,
     createdAt: row.created_text,
@@ -76,7 +82,7 @@ function jobsTable(jobs: readonly OldJob[]): SQL {
 }
 
 async function countOf(db: AppDb, statement: SQL): Promise<number> {
-  const [row] = await rowsOf<{ n: number }>(
+  const [row] = await rows<{ n: number }>(
     db,
     sql`WITH gone AS (${statement} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
   );
@@ -158,7 +164,7 @@ export async function deleteSiteSends(
   after: AgeCursor | null,
   limit: number,
 ): Promise<{ deleted: number; next: AgeCursor } | null> {
-  const [row] = await rowsOf<{ deleted: number; created_text: string; id: string }>(
+  const [row] = await rows<{ deleted: number; created_text: string; id: string }>(
     db,
     sql`WITH seen AS (
           SELECT id, created_at FROM deliveries
@@ -191,7 +197,7 @@ export async function deleteUnusedPayloads(
   const past = after
     ? sql`(created_at, organization_id, hash) > (${after.createdAt}::timestamptz, ${after.organizationId}::uuid, ${after.hash})`
     : sql`true`;
-  return db.transaction(async (tx) => {
+  return acrossTenants(db, async (tx) => {
     const candidates = await rowsOf<{ organization_id: string; hash: string; created_text: string }>(
       tx,
       sql`SELECT organization_id, hash, created_at::text AS created_text FROM payloads

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ROLE, withTenant, type TenantScope } from '../../src/db/tenant.js';
+import { acrossTenants, APP_ROLE, withTenant, type TenantScope } from '../../src/db/tenant.js';
 import type { Database } from '../../src/db/types.js';
 import { databaseError, rowsOf } from '../support/sql.js';
 import { openTestDatabase } from '../support/test-database.js';
@@ -225,5 +225,18 @@ describe('the narrow cross-tenant policies', () => {
     );
     expect(settings?.org ?? '').toBe('');
     expect(settings?.role).not.toBe(APP_ROLE);
+  });
+});
+
+describe('acrossTenants', () => {
+  it('reads every organization as the connection role; a role that RLS would limit fails instead of seeing nothing', async () => {
+    const count = `SELECT count(DISTINCT organization_id)::int AS n FROM sync_jobs`;
+    expect(await acrossTenants(database.db, (tx) => rowsOf(tx, count))).toEqual([{ n: 2 }]);
+    // The app role stands for a connection role without BYPASSRLS: limited by the policies, it would count 0.
+    const limited = acrossTenants(database.db, async (tx) => {
+      await tx.execute(`SET LOCAL ROLE ${APP_ROLE}`);
+      return rowsOf(tx, count);
+    });
+    expect(await databaseError(limited)).toMatch(/row-level security/);
   });
 });
