@@ -9,6 +9,17 @@ export function timeAgo(iso: string | null, now = Date.now()): string {
   return new Date(iso).toLocaleDateString();
 }
 
+/** "in 30 s", "in 4 min", "in 2 h", else the date; "due now" once it has come: when something happens next. */
+export function timeUntil(iso: string | null, now = Date.now()): string {
+  if (!iso) return 'none';
+  const seconds = Math.floor((new Date(iso).getTime() - now) / 1000);
+  if (seconds < 1) return 'due now';
+  if (seconds < 60) return `in ${seconds} s`;
+  if (seconds < 3600) return `in ${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `in ${Math.floor(seconds / 3600)} h`;
+  return new Date(iso).toLocaleDateString();
+}
+
 export function dateTime(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
