@@ -15,6 +15,7 @@ const ROUTES: [string, React.LazyExoticComponent<Page>][] = [
   ['/', lazy(() => import('./features/dashboard/components/dashboard-page'))],
   ['/content', lazy(() => import('./features/content/components/content-page'))],
   ['/sites', lazy(() => import('./features/sites/components/sites-page'))],
+  ['/sites/:id', lazy(() => import('./features/sites/components/site-page'))],
   ['/mappings', lazy(() => import('./features/mappings/components/mappings-page'))],
   ['/jobs', lazy(() => import('./features/jobs/components/jobs-page'))],
   ['/jobs/:id', lazy(() => import('./features/jobs/components/job-page'))],

@@ -13,6 +13,7 @@ import type { Me } from '@datasync/contracts';
 import type { ReactNode } from 'react';
 import { useLogout, useSwitchOrganization } from '../features/auth/api';
 import { Link, navigate, usePathname } from '../lib/router';
+import { Toaster } from './toast';
 import { Badge, Button } from './ui';
 
 const NAV: { to: string; label: string; icon: Icon; adminOnly?: boolean }[] = [
@@ -93,6 +94,7 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
         </header>
         <main className="mx-auto max-w-6xl p-6">{children}</main>
       </div>
+      <Toaster />
     </div>
   );
 }

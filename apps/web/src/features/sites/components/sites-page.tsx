@@ -1,26 +1,28 @@
 import type { Site, SiteWithSecret } from '@datasync/contracts';
 import { useState } from 'react';
 import { ArrowSquareOut, Plus } from '../../../components/icons';
-import {
-  Button,
-  Card,
-  Empty,
-  ErrorState,
-  Loading,
-  PageHeader,
-  StatusBadge,
-  Badge,
-} from '../../../components/ui';
+import { SecretDialog } from '../../../components/secret-dialog';
+import { Button, Card, Empty, ErrorState, Loading, PageHeader, StatusBadge } from '../../../components/ui';
 import { dateTime, timeAgo } from '../../../lib/format';
+import { Link, useSearchParam } from '../../../lib/router';
 import { useCan } from '../../auth/api';
 import { useDeleteSite, useRotateSecret, useSites } from '../api';
+import { attentionReason, parseHealth } from '../health';
+import { HealthBadge } from './health-badge';
+import { HealthFilter } from './health-filter';
 import { PreviewDialog } from './preview-dialog';
-import { SecretDialog } from './secret-dialog';
 import { SiteForm } from './site-form';
+
+const EMPTY_FILTERED = {
+  failing: 'No site is failing.',
+  disabled: 'No site is disabled.',
+  healthy: 'No site is healthy.',
+};
 
 export default function SitesPage() {
   const canWrite = useCan('sites:write');
-  const sites = useSites();
+  const health = parseHealth(useSearchParam('health'));
+  const sites = useSites({ health, pollWhileFailing: true });
   const [editing, setEditing] = useState<{ site: Site | null } | null>(null);
   const [previewing, setPreviewing] = useState<Site | null>(null);
   const [secret, setSecret] = useState<SiteWithSecret | null>(null);
@@ -37,12 +39,17 @@ export default function SitesPage() {
           )
         }
       />
+      <HealthFilter value={health} />
       {sites.isPending ? (
         <Loading />
       ) : sites.isError ? (
         <ErrorState error={sites.error} retry={() => sites.refetch()} />
       ) : sites.data.length === 0 ? (
-        <Empty>No sites yet. A site is a destination: a webhook URL and a signing secret.</Empty>
+        <Empty>
+          {health
+            ? EMPTY_FILTERED[health]
+            : 'No sites yet. A site is a destination: a webhook URL and a signing secret.'}
+        </Empty>
       ) : (
         <ul className="grid gap-4 md:grid-cols-2" aria-label="Sites">
           {sites.data.map((site) => (
@@ -61,7 +68,13 @@ export default function SitesPage() {
       {editing && <SiteForm site={editing.site} onClose={() => setEditing(null)} onCreated={setSecret} />}
       {previewing && <PreviewDialog site={previewing} onClose={() => setPreviewing(null)} />}
       {secret && (
-        <SecretDialog siteName={secret.name} secret={secret.signing_secret} onClose={() => setSecret(null)} />
+        <SecretDialog
+          title={`Signing secret of ${secret.name}`}
+          secret={secret.signing_secret}
+          onClose={() => setSecret(null)}
+        >
+          Copy it now and give it to the site&apos;s receiver.
+        </SecretDialog>
       )}
     </>
   );
@@ -83,7 +96,14 @@ function SiteCard({
   const rotate = useRotateSecret();
   const remove = useDeleteSite();
   return (
-    <Card title={site.name} actions={site.enabled ? null : <Badge tone="red">disabled</Badge>}>
+    <Card
+      title={
+        <Link to={`/sites/${site.id}`} className="text-indigo-700 hover:underline">
+          {site.name}
+        </Link>
+      }
+      actions={<HealthBadge health={site.health} />}
+    >
       <dl className="grid grid-cols-[8rem_1fr] gap-y-1 text-sm">
         <dt className="text-slate-500">Slug</dt>
         <dd className="font-mono">{site.slug}</dd>
@@ -108,7 +128,7 @@ function SiteCard({
           )}
         </dd>
       </dl>
-      {site.disabled_reason && <p className="mt-2 text-sm text-red-700">{site.disabled_reason}</p>}
+      {site.health !== 'healthy' && <p className="mt-2 text-sm text-red-700">{attentionReason(site)}</p>}
       <div className="mt-3 flex flex-wrap gap-2">
         {site.public_url && (
           <a

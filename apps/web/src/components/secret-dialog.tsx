@@ -1,21 +1,25 @@
-import { CopyButton } from '../../../components/copy-button';
-import { Dialog } from '../../../components/dialog';
-import { Button } from '../../../components/ui';
+import type { ReactNode } from 'react';
+import { CopyButton } from './copy-button';
+import { Dialog } from './dialog';
+import { Button } from './ui';
 
 /** A signing secret, shown this once: DataSync keeps it encrypted and never shows it again. */
 export function SecretDialog({
-  siteName,
+  title,
   secret,
+  children,
   onClose,
 }: {
-  siteName: string;
+  title: string;
   secret: string;
+  /** Who needs the secret, said before it. */
+  children: ReactNode;
   onClose: () => void;
 }) {
   return (
-    <Dialog title={`Signing secret of ${siteName}`} onClose={onClose}>
+    <Dialog title={title} onClose={onClose}>
       <p className="text-sm text-slate-700">
-        Copy it now and give it to the site&apos;s receiver: it is shown <strong>only this once</strong>.
+        {children} It is shown <strong>only this once</strong>.
       </p>
       <div className="mt-3 flex items-center gap-2">
         <code
