@@ -10,6 +10,7 @@ import { JobTable } from '../../jobs/components/job-list';
 import { RunSyncButton } from '../../jobs/components/run-sync-button';
 import { useSites } from '../../sites/api';
 import { useLoadDemo } from '../api';
+import { NeedsAttention } from './needs-attention';
 
 function Stat({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -21,6 +22,16 @@ function Stat({ label, children }: { label: string; children: ReactNode }) {
 }
 
 export default function DashboardPage() {
+  return (
+    <>
+      <PageHeader title="Dashboard" actions={<RunSyncButton />} />
+      <NeedsAttention />
+      <Overview />
+    </>
+  );
+}
+
+function Overview() {
   const items = useContentItems();
   const types = useContentTypes();
   const sites = useSites();
@@ -44,7 +55,6 @@ export default function DashboardPage() {
 
   return (
     <>
-      <PageHeader title="Dashboard" actions={<RunSyncButton />} />
       {isEmpty && <DemoCallout canLoad={canLoadDemo} />}
       <div className="grid gap-4 sm:grid-cols-3">
         <Stat label="Content items">

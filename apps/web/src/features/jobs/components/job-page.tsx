@@ -7,6 +7,8 @@ import { Link, navigate } from '../../../lib/router';
 import { useCan } from '../../auth/api';
 import { isFinished, useJob, useRetryJob } from '../api';
 import { useJobLog, type StreamState } from '../use-job-stream';
+import { FailedSites } from './failed-sites';
+import { JobCounts } from './job-counts';
 import { JobLogView } from './job-log';
 import { PayloadDialog } from './payload-dialog';
 
@@ -22,7 +24,7 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
   if (job.isError) return <ErrorState error={job.error} retry={() => job.refetch()} />;
   const data = job.data;
   const running = !isFinished(data.status);
-  const failedSites = data.sites.filter((site) => site.status === 'failed').length;
+  const failedSites = data.sites.filter((site) => site.status === 'failed');
 
   return (
     <>
@@ -33,12 +35,12 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
             <Link to="/jobs" className="self-center text-sm text-indigo-700 underline">
               All jobs
             </Link>
-            {canRun && !running && failedSites > 0 && (
+            {canRun && !running && data.counts.failed > 0 && (
               <Button
                 busy={retry.isPending}
                 onClick={() => retry.mutate(data.id, { onSuccess: (next) => navigate(`/jobs/${next.id}`) })}
               >
-                <ArrowClockwise aria-hidden /> Retry failed sites ({failedSites})
+                <ArrowClockwise aria-hidden /> Retry failed sites
               </Button>
             )}
           </>
@@ -57,6 +59,8 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
         {data.error && <span className="text-red-700">{data.error}</span>}
       </div>
       {retry.error && <ErrorState error={retry.error} />}
+      <JobCounts counts={data.counts} />
+      {!running && failedSites.length > 0 && <FailedSites sites={failedSites} />}
       <Card title="Sites" className="mb-6">
         <div className="overflow-x-auto">
           <table className="w-full text-sm" aria-label="Deliveries">
@@ -75,7 +79,11 @@ export default function JobPage({ params }: { params: Record<string, string> }) 
             <tbody>
               {data.sites.map((site) => (
                 <tr key={site.delivery_id} className="border-t border-slate-100" data-site={site.site_slug}>
-                  <td className="py-2 font-medium">{site.site_name}</td>
+                  <td className="py-2 font-medium">
+                    <Link to={`/sites/${site.site_id}`} className="text-indigo-700 hover:underline">
+                      {site.site_name}
+                    </Link>
+                  </td>
                   <td>
                     <StatusBadge status={site.status} />
                   </td>
