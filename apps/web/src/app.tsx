@@ -20,6 +20,7 @@ const ROUTES: [string, React.LazyExoticComponent<Page>][] = [
   ['/jobs', lazy(() => import('./features/jobs/components/jobs-page'))],
   ['/jobs/:id', lazy(() => import('./features/jobs/components/job-page'))],
   ['/members', lazy(() => import('./features/members/components/members-page'))],
+  ['/settings/alerts', lazy(() => import('./features/alerts/components/alerts-page'))],
 ];
 const PUBLIC_PATHS = ['/login', '/signup'];
 

@@ -1,5 +1,6 @@
 import {
   ArrowsClockwise,
+  Bell,
   FileText,
   Gauge,
   Globe,
@@ -23,6 +24,7 @@ const NAV: { to: string; label: string; icon: Icon; adminOnly?: boolean }[] = [
   { to: '/mappings', label: 'Mappings', icon: GridFour },
   { to: '/jobs', label: 'Jobs', icon: ListChecks },
   { to: '/members', label: 'Members & API keys', icon: UsersThree, adminOnly: true },
+  { to: '/settings/alerts', label: 'Alerts', icon: Bell },
 ];
 
 export function Layout({ me, children }: { me: Me; children: ReactNode }) {
