@@ -18,12 +18,12 @@ export function FailedSites({ sites }: { sites: JobSite[] }) {
             <Link to={`/sites/${site.site_id}`} className="font-medium text-indigo-700 underline">
               {site.site_name}
             </Link>
-            {site.error && <span className="text-red-700">: {site.error}</span>}
+            <span className="text-red-700">
+              : {site.error ?? (site.response_code ? `HTTP ${site.response_code}` : 'not accepted')}
+            </span>
             {' — '}
             <Link to={`/sites/${site.site_id}`} className="text-indigo-700 underline">
-              {isDisabled(site.site_id)
-                ? 'it is disabled — see the site'
-                : 'retries on its own — see the site'}
+              {isDisabled(site.site_id) ? 'disabled — see the site' : 'retries on its own — see the site'}
               <span className="sr-only"> {site.site_name}</span>
             </Link>
           </li>
