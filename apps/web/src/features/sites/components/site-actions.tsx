@@ -6,11 +6,14 @@ import { useCan } from '../../auth/api';
 import { useRedeliver, useSetSiteEnabled } from '../api';
 import { redeliveryMessage } from '../health';
 
-/** Sends the site its latest payload now (sync:run); the toast says what happened. */
+/**
+ * Sends the site its latest payload now (sync:run); the toast says what happened. Not offered for a disabled site
+ * nor for one no sync has planned a version for: there is nothing to send them.
+ */
 export function RedeliverButton({ site }: { site: Site }) {
   const canRun = useCan('sync:run');
   const redeliver = useRedeliver();
-  if (!canRun || !site.enabled) return null;
+  if (!canRun || !site.enabled || site.current_version === 0) return null;
   return (
     <Button
       aria-label={`Redeliver ${site.name}`}
