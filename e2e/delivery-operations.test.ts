@@ -282,7 +282,9 @@ describe.skipIf(!hasChromium)('delivery operations in the admin UI, end to end i
 
     const before = receiver.requests.filter((request) => request.path === '/alerts').length;
     await page.getByRole('button', { name: `Send test to ${url}` }).click();
-    await expect.poll(() => channels.first().getByTestId('test-result').textContent()).toBe('Delivered');
+    await expect
+      .poll(() => channels.first().getByTestId('test-result').textContent())
+      .toBe('Delivered (200)');
     const sent = receiver.requests.filter((request) => request.path === '/alerts').slice(before);
     expect(sent.length).toBe(1);
     const headers = Object.fromEntries(

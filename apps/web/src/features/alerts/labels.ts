@@ -11,10 +11,15 @@ export const ALERT_TYPE_BADGES: Record<AlertType, { label: string; tone: Tone }>
 
 type Send = Alert['sends'][number];
 
-/** How one send of an alert went, in words: "Delivered", "Failed: HTTP 500", "Sending…". */
+/** How one send of an alert went, in words: "Delivered (200)", "Failed: HTTP 500", "Sending…". */
 export function sendStatusText(send: Send): string {
-  if (send.status === 'success')
-    return send.attempts > 1 ? `Delivered (after ${send.attempts} attempts)` : 'Delivered';
+  if (send.status === 'success') {
+    const facts = [
+      ...(send.response_code !== null ? [String(send.response_code)] : []),
+      ...(send.attempts > 1 ? [`after ${send.attempts} attempts`] : []),
+    ];
+    return facts.length > 0 ? `Delivered (${facts.join(', ')})` : 'Delivered';
+  }
   if (send.status === 'failed') return send.error ? `Failed: ${send.error}` : 'Failed';
   return 'Sending…';
 }
