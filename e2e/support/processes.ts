@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -112,13 +114,37 @@ export interface FreshInstall {
   stop(): Promise<void>;
 }
 
+/** A database of its own on the PostgreSQL server of `serverUrl`, and how to drop it. */
+async function scratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `datasync_e2e_${randomBytes(4).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
 /**
  * `npm start` as a first-time user runs it: embedded PGlite in a new data folder, the service and the landing pages
- * on free ports of 127.0.0.1. `env` adds to (or overrides) that.
+ * on free ports of 127.0.0.1. `env` adds to (or overrides) that. With E2E_DATABASE_URL set (a PostgreSQL server's
+ * URL), the service runs on a new, empty database there instead, dropped by `stop()`.
  */
 export async function startFreshInstall(env: Record<string, string> = {}): Promise<FreshInstall> {
   const dataDir = await mkdtemp(join(tmpdir(), 'datasync-e2e-'));
-  const removeDataDir = () => rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+  const serverUrl = process.env.E2E_DATABASE_URL;
+  const database = serverUrl ? await scratchDatabase(serverUrl) : undefined;
+  const removeData = async () => {
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    await database?.drop();
+  };
   const [port, landingPort] = [await freePort(), await freePort()];
   try {
     const app = await npmStart({
@@ -127,6 +153,7 @@ export async function startFreshInstall(env: Record<string, string> = {}): Promi
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      ...(database ? { DATABASE_URL: database.url, SECRET_KEY: randomBytes(32).toString('base64') } : {}),
       ...env,
     });
     return {
@@ -134,11 +161,11 @@ export async function startFreshInstall(env: Record<string, string> = {}): Promi
       landingUrl: `http://127.0.0.1:${landingPort}`,
       stop: async () => {
         await app.stop();
-        await removeDataDir();
+        await removeData();
       },
     };
   } catch (error) {
-    await removeDataDir();
+    await removeData();
     throw error;
   }
 }
