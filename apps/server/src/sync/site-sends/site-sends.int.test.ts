@@ -128,7 +128,8 @@ describe('POST /api/v1/sites/:id/redeliver', () => {
     expect(arrivals.filter((a) => a.siteId === site.id).map((a) => a.webhookId)).toEqual(
       Array(4).fill(planned.webhookId),
     );
-    const [own, ofJob] = await deliveriesOf(site.id);
+    // Newest first: the redelivery, the durable retry it replaced, the job's own delivery.
+    const [own, retry, ofJob] = await deliveriesOf(site.id);
     expect(own).toMatchObject({
       id: deliveryId,
       job_id: null,
@@ -139,7 +140,14 @@ describe('POST /api/v1/sites/:id/redeliver', () => {
       response_code: 200,
       error: null,
     });
-    expect(ofJob).toMatchObject({ job_id: jobId, trigger: null, version: 1 });
+    expect(retry).toMatchObject({
+      job_id: null,
+      trigger: 'retry',
+      version: 1,
+      status: 'superseded',
+      attempts: 0,
+    });
+    expect(ofJob).toMatchObject({ job_id: jobId, trigger: null, version: 1, status: 'failed', attempts: 3 });
 
     const again = await api('POST', `/sites/${site.id}/redeliver`, org.owner);
     expect(again.statusCode, again.body).toBe(200);
