@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { rowsOf } from './rows-of.js';
 import { uuidLiteral } from './sql-literals.js';
 import type { AppDb, Database, Tx } from './types.js';
 
@@ -43,14 +44,35 @@ export function withTenant<T>(db: AppDb, scope: TenantScope, work: (tx: Tx) => P
 }
 
 /**
+ * Whether the connection role may read across tenants: a superuser or a BYPASSRLS role is not limited by the
+ * policies at all; any other role must be (a member of) the role named by the `across_tenants` policies of
+ * migration 0014, the role that ran the migrations.
+ */
+const MAY_CROSS_TENANTS = sql`EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolbypassrls))
+  OR EXISTS (SELECT 1 FROM pg_policy AS p CROSS JOIN unnest(p.polroles) AS r (id)
+              WHERE p.polrelid = 'sync_jobs'::regclass AND p.polname = 'across_tenants'
+                AND r.id <> 0 AND pg_has_role(current_user, r.id, 'USAGE'))`;
+
+/** Why acrossTenants refused to run: the connection role would see no organization's rows. */
+export const ACROSS_TENANTS_REFUSED =
+  'The database role of DATABASE_URL cannot read across organizations: it must be the role that ran the ' +
+  'migrations (or a member of it), a superuser, or a role with BYPASSRLS (docs/operations.md, "Connection role").';
+
+/**
  * Runs `work` in one transaction as the connection role, over the rows of every organization: operational work
- * (retention, aggregate metrics) that no tenant owns. The connection role must not be limited by row-level security
- * (a superuser, or BYPASSRLS): `row_security = off` makes a role that would be limited fail with an error, where it
- * would otherwise see, count and delete nothing without a word.
+ * (retention, aggregate metrics) that no tenant owns. It sets `app.across_tenants` transaction-locally, which the
+ * `across_tenants` policies (migration 0014) grant the role that ran the migrations, and that role only: the app
+ * role, which every tenant transaction switches to, is not a member of it, so the setting widens nothing there.
+ * No superuser or BYPASSRLS is needed. A connection role the policies do not name fails with an error here, where
+ * it would otherwise see, count and delete nothing without a word.
  */
 export function acrossTenants<T>(db: AppDb, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL row_security = off`);
+    const [row] = await rowsOf<{ allowed: boolean }>(
+      tx,
+      sql`SELECT set_config('app.across_tenants', 'on', true) = 'on' AND (${MAY_CROSS_TENANTS}) AS allowed`,
+    );
+    if (!row?.allowed) throw new Error(ACROSS_TENANTS_REFUSED);
     return work(tx);
   });
 }

@@ -5,8 +5,8 @@ import { acrossTenants } from '../db/tenant.js';
 import type { AppDb } from '../db/types.js';
 
 // The retention job's statements. Pruning is operational work over every organization, so they run as the
-// connection role, outside withTenant (acrossTenants), as the worker heartbeats do (sync/recovery/). Each statement
-// reaches at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives one short
+// connection role, outside withTenant, through acrossTenants (the policies of migration 0014). Each statement reaches
+// at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives one short
 // statement, and none is taken on `sites`.
 
 const FINISHED_JOB = sql`('success', 'partial', 'failed')`;

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acrossTenants, APP_ROLE, withTenant, type TenantScope } from '../../src/db/tenant.js';
-import type { Database } from '../../src/db/types.js';
+import {
+  ACROSS_TENANTS_REFUSED,
+  acrossTenants,
+  APP_ROLE,
+  withTenant,
+  type TenantScope,
+} from '../../src/db/tenant.js';
+import type { AppDb, Database } from '../../src/db/types.js';
 import { databaseError, rowsOf } from '../support/sql.js';
 import { openTestDatabase } from '../support/test-database.js';
 import {
@@ -229,14 +235,77 @@ describe('the narrow cross-tenant policies', () => {
 });
 
 describe('acrossTenants', () => {
-  it('reads every organization as the connection role; a role that RLS would limit fails instead of seeing nothing', async () => {
+  /** The tables the retention job and the datasync_sites gauge reach, each with an across_tenants policy. */
+  const ACROSS_TENANT_TABLES = [
+    'alert_sends',
+    'alerts',
+    'deliveries',
+    'destination_snapshots',
+    'job_logs',
+    'payloads',
+    'sites',
+    'sync_jobs',
+  ];
+
+  it('reads every organization as the connection role', async () => {
     const count = `SELECT count(DISTINCT organization_id)::int AS n FROM sync_jobs`;
     expect(await acrossTenants(database.db, (tx) => rowsOf(tx, count))).toEqual([{ n: 2 }]);
-    // The app role stands for a connection role without BYPASSRLS: limited by the policies, it would count 0.
-    const limited = acrossTenants(database.db, async (tx) => {
+  });
+
+  it('gives the across_tenants policies to the role that ran the migrations, of which the app role is no member', async () => {
+    const [{ owner } = { owner: '' }] = await rowsOf<{ owner: string }>(
+      database.db,
+      `SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'sync_jobs'`,
+    );
+    const policies = await rowsOf<{ table: string; roles: string; command: string }>(
+      database.db,
+      `SELECT tablename AS table, array_to_string(roles, ',') AS roles, cmd AS command
+         FROM pg_policies WHERE policyname = 'across_tenants' ORDER BY tablename`,
+    );
+    expect(policies).toEqual(
+      ACROSS_TENANT_TABLES.map((table) => ({
+        table,
+        roles: owner,
+        command: table === 'sites' ? 'SELECT' : 'ALL',
+      })),
+    );
+    const [membership] = await rowsOf<{ member: boolean }>(
+      database.db,
+      `SELECT pg_has_role('${APP_ROLE}', '${owner}', 'USAGE') AS member`,
+    );
+    expect(membership).toEqual({ member: false });
+  });
+
+  it.each(ACROSS_TENANT_TABLES)(
+    '%s: a tenant transaction that sets app.across_tenants still sees its own organization only',
+    async (table) => {
+      const organizations = (orgId: string | null) =>
+        withTenant(database.db, { orgId }, async (tx) => {
+          await tx.execute(`SELECT set_config('app.across_tenants', 'on', true)`);
+          return rowsOf<{ organization_id: string }>(tx, `SELECT DISTINCT organization_id FROM ${table}`);
+        });
+      expect(await organizations(ORG_A)).toEqual([{ organization_id: ORG_A }]);
+      expect(await organizations(null)).toEqual([]);
+    },
+  );
+
+  it('refuses a connection role that the policies do not name, instead of seeing nothing', async () => {
+    // The app role stands for such a role: a member of datasync_app only, neither superuser nor BYPASSRLS.
+    const refused = database.db.transaction(async (tx) => {
       await tx.execute(`SET LOCAL ROLE ${APP_ROLE}`);
-      return rowsOf(tx, count);
+      return acrossTenants(tx as unknown as AppDb, (inner) =>
+        rowsOf(inner, `SELECT count(*)::int AS n FROM sync_jobs`),
+      );
     });
-    expect(await databaseError(limited)).toMatch(/row-level security/);
+    await expect(refused).rejects.toThrow(ACROSS_TENANTS_REFUSED);
+  });
+
+  it('leaves app.across_tenants unset on the connection afterwards', async () => {
+    await acrossTenants(database.db, (tx) => rowsOf(tx, 'SELECT 1'));
+    const [setting] = await rowsOf<{ value: string | null }>(
+      database.db,
+      `SELECT current_setting('app.across_tenants', true) AS value`,
+    );
+    expect(setting?.value ?? '').toBe('');
   });
 });

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/types.js';
+import type { AlertSendStatus } from '../../src/db/schema/alerts.js';
 import type { DeliveryStatus, JobStatus, SiteDeliveryTrigger } from '../../src/db/schema/sync.js';
 
-// Sync history written straight into the tables as the connection role, each row `ageDays` old, for the retention
-// tests: the engine only ever writes rows stamped now.
+// Sync and alert history written straight into the tables as the connection role, each row `ageDays` old, for the
+// retention tests: the engine only ever writes rows stamped now.
 
 type Sql = Pick<Database, 'executeSql'>;
 
@@ -108,6 +109,36 @@ export async function insertSnapshot(
      VALUES ($1, $2, $3, 1, '{}', $4, 0)`,
     [snapshot.orgId, snapshot.siteId, snapshot.jobId, snapshot.payloadHash],
   );
+}
+
+/** An alert (a failed sync, of `jobId` if given) raised `ageDays` ago. */
+export async function insertAlert(
+  database: Sql,
+  orgId: string,
+  ageDays: number,
+  jobId: string | null = null,
+): Promise<string> {
+  const id = randomUUID();
+  await database.executeSql(
+    `INSERT INTO alerts (id, organization_id, type, job_id, body, created_at)
+     VALUES ($1, $2, 'sync.failed', $4, '{}', ${ago('$3')})`,
+    [id, orgId, ageDays, jobId],
+  );
+  return id;
+}
+
+/** A send of an alert to a channel since removed, made `ageDays` ago; a finished one also completed then. */
+export async function insertAlertSend(
+  database: Sql,
+  send: { orgId: string; alertId: string; status: AlertSendStatus; ageDays: number },
+): Promise<string> {
+  const id = randomUUID();
+  await database.executeSql(
+    `INSERT INTO alert_sends (id, organization_id, alert_id, channel_type, status, attempts, created_at, completed_at)
+     VALUES ($1, $2, $3, 'webhook', $4, 1, ${ago('$5')}, CASE WHEN $4 = 'pending' THEN NULL ELSE ${ago('$5')} END)`,
+    [id, send.orgId, send.alertId, send.status, send.ageDays],
+  );
+  return id;
 }
 
 /** Rows per table of the sync history, over every organization. */
