@@ -33,7 +33,8 @@ const COMMANDS: Record<string, Command> = {
   },
   migrate: { summary: 'apply pending database migrations and exit', writesData: true, run: migrate },
   prune: {
-    summary: 'delete the sync history older than RETENTION_DAYS now, and print the rows deleted per table',
+    summary:
+      'delete the sync and alert history older than RETENTION_DAYS now, and print the rows deleted per table',
     writesData: true,
     run: prune,
   },

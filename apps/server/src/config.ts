@@ -74,7 +74,7 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   /** The From of alert emails. */
   SMTP_FROM: Type.String({ minLength: 3, default: 'DataSync <datasync@localhost>' }),
-  /** Days of sync history kept: older job logs, deliveries, finished jobs and unused payloads are pruned. */
+  /** Days of history kept: older job logs, deliveries, finished jobs, alerts and unused payloads are pruned. */
   RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 3650, default: DEFAULT_RETENTION_DAYS }),
   /** When set, GET /metrics answers only `Authorization: Bearer <this>`; unset, it is public. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),

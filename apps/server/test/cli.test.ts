@@ -102,7 +102,7 @@ describe('datasync serve (embedded database)', { timeout: 180_000 }, () => {
     });
     expect(await prune.exited).toBe(0);
     expect(prune.output()).toMatch(
-      /Deleted what is older than 7 days \(before [^)]+\), in \d+ ms:\n {2}job_logs {4}0\n {2}deliveries {2}0\n {2}sync_jobs {3}0\n {2}payloads {4}0\n/,
+      /Deleted what is older than 7 days \(before [^)]+\), in \d+ ms:\n {2}job_logs {5}0\n {2}deliveries {3}0\n {2}sync_jobs {4}0\n {2}alert_sends {2}0\n {2}alerts {7}0\n {2}payloads {5}0\n/,
     );
     const unknown = runCli(['frobnicate'], { cwd, env: {} });
     expect(await unknown.exited).toBe(2);

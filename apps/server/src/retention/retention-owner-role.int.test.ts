@@ -153,6 +153,8 @@ describe.skipIf(testDatabaseKind() === 'pglite')(
         deliveries: 4,
         payloads: 4,
         destination_snapshots: 2,
+        alerts: 4,
+        alert_sends: 4,
       });
       const result = await pruneOnce(
         { db: owner.db, log: { info: () => {} } },
@@ -160,7 +162,7 @@ describe.skipIf(testDatabaseKind() === 'pglite')(
       );
       expect(result).toMatchObject({
         complete: true,
-        rows: { job_logs: 4, deliveries: 2, sync_jobs: 2, payloads: 2 },
+        rows: { job_logs: 4, deliveries: 2, sync_jobs: 2, alert_sends: 2, alerts: 2, payloads: 2 },
       });
       expect(await historyCounts(admin)).toEqual({
         sync_jobs: 2,
@@ -168,6 +170,8 @@ describe.skipIf(testDatabaseKind() === 'pglite')(
         deliveries: 2,
         payloads: 2,
         destination_snapshots: 2,
+        alerts: 2,
+        alert_sends: 2,
       });
       // The snapshots keep their payload and name no job any more (migration 0008's trigger, run by the prune).
       expect(

@@ -4,6 +4,8 @@ import { createMetrics } from '../metrics/metrics.js';
 import {
   hashOf,
   historyCounts,
+  insertAlert,
+  insertAlertSend,
   insertDelivery,
   insertJob,
   insertLogLines,
@@ -26,8 +28,10 @@ const orgs: Record<string, { orgId: string; keep: Record<string, string> }> = {}
 
 /**
  * One organization's history: what the prune must delete (J1, J2 and their rows, an old failed own send, an old
- * payload nobody names any more, another never named) and what it must keep (a running and a queued job with all
- * of theirs, a recent job, pending sends, both sites' snapshots with their payloads, a recent unused payload).
+ * payload nobody names any more, another never named, old alerts whose sends all finished, an old alert with no
+ * send, the finished send of an old alert) and what it must keep (a running and a queued job with all of theirs, a
+ * recent job, pending sends, both sites' snapshots with their payloads, a recent unused payload, an old alert with a
+ * pending send, a recent alert).
  */
 async function seedOrganization(label: string): Promise<{ orgId: string; keep: Record<string, string> }> {
   const { rows } = await database.executeSql(
@@ -114,7 +118,18 @@ async function seedOrganization(label: string): Promise<{ orgId: string; keep: R
     ageDays: RECENT,
     payloadHash: payload('snapshot'),
   });
-  return { orgId, keep: { j1, j2, j3, j4, j5, s1, s2, pendingSend } };
+
+  // Alerts: A1's sends all finished, A2 still has a pending one, A3 went to no channel, A4 is recent (of job J1).
+  const a1 = await insertAlert(database, orgId, OLD);
+  for (const status of ['success', 'failed'] as const)
+    await insertAlertSend(database, { orgId, alertId: a1, status, ageDays: OLD });
+  const a2 = await insertAlert(database, orgId, OLD);
+  await insertAlertSend(database, { orgId, alertId: a2, status: 'success', ageDays: OLD });
+  await insertAlertSend(database, { orgId, alertId: a2, status: 'pending', ageDays: OLD });
+  await insertAlert(database, orgId, OLD);
+  const a4 = await insertAlert(database, orgId, RECENT, j1);
+  await insertAlertSend(database, { orgId, alertId: a4, status: 'success', ageDays: RECENT });
+  return { orgId, keep: { j1, j2, j3, j4, j5, s1, s2, pendingSend, a2, a4 } };
 }
 
 beforeAll(async () => {
@@ -153,8 +168,18 @@ async function rowsOfOrganization(orgId: string) {
     payloads: (
       (await query(`SELECT hash FROM payloads WHERE organization_id = $1`)) as { hash: string }[]
     ).map((row) => row.hash),
+    alerts: (await query(`SELECT id, job_id FROM alerts WHERE organization_id = $1 ORDER BY created_at`)) as {
+      id: string;
+      job_id: string | null;
+    }[],
+    alertSends: (await query(
+      `SELECT s.alert_id, s.status FROM alert_sends AS s JOIN alerts AS a ON a.id = s.alert_id
+        WHERE s.organization_id = $1 ORDER BY a.created_at, s.status`,
+    )) as { alert_id: string; status: string }[],
   };
 }
+
+const nothingPruned = Object.fromEntries(PRUNED_TABLES.map((table) => [table, 0]));
 
 describe('pruneOnce', () => {
   it('stops before it deletes anything when it is stopped at once', async () => {
@@ -164,7 +189,7 @@ describe('pruneOnce', () => {
       { retentionDays: DAYS, signal: AbortSignal.abort(), pauseRatio: 0 },
     );
     expect(result.complete).toBe(false);
-    expect(result.rows).toEqual({ job_logs: 0, deliveries: 0, sync_jobs: 0, payloads: 0 });
+    expect(result.rows).toEqual(nothingPruned);
     expect(await historyCounts(database)).toEqual(before);
   });
 
@@ -177,11 +202,13 @@ describe('pruneOnce', () => {
       deliveries: 18,
       payloads: 14,
       destination_snapshots: 4,
+      alerts: 8,
+      alert_sends: 10,
     });
 
     const first = await pruneOnce(deps, { retentionDays: DAYS, batchSize: 2, pauseRatio: 0 });
     expect(first.complete).toBe(true);
-    const deleted = { job_logs: 8, deliveries: 8, sync_jobs: 4, payloads: 4 };
+    const deleted = { job_logs: 8, deliveries: 8, sync_jobs: 4, alert_sends: 6, alerts: 4, payloads: 4 };
     expect(first.rows).toEqual(deleted);
     expect(await counted(metrics)).toEqual(deleted);
     expect(await historyCounts(database)).toEqual({
@@ -190,6 +217,8 @@ describe('pruneOnce', () => {
       deliveries: 10,
       payloads: 10,
       destination_snapshots: 4,
+      alerts: 4,
+      alert_sends: 4,
     });
 
     for (const label of ['a', 'b']) {
@@ -222,13 +251,19 @@ describe('pruneOnce', () => {
       expect(rows.payloads.sort()).toEqual(
         ['snapshot', 'recentDelivery', 'pending', 'running', 'unusedRecent'].map(hash).sort(),
       );
+      // The old alert with a pending send stays with that send; the recent one names no job since J1 is gone.
+      expect(rows.alerts).toEqual([
+        { id: keep.a2!, job_id: null },
+        { id: keep.a4!, job_id: null },
+      ]);
+      expect(rows.alertSends).toEqual([
+        { alert_id: keep.a2!, status: 'pending' },
+        { alert_id: keep.a4!, status: 'success' },
+      ]);
     }
 
     const second = await pruneOnce(deps, { retentionDays: DAYS, batchSize: 2, pauseRatio: 0 });
-    expect(second).toMatchObject({
-      complete: true,
-      rows: { job_logs: 0, deliveries: 0, sync_jobs: 0, payloads: 0 },
-    });
+    expect(second).toMatchObject({ complete: true, rows: nothingPruned });
     expect(await counted(metrics)).toEqual(deleted);
     expect((await historyCounts(database)).deliveries).toBe(10);
   });

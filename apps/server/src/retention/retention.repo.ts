@@ -6,7 +6,7 @@ import type { AppDb } from '../db/types.js';
 
 // The retention job's statements. Pruning is operational work over every organization, so they run as the
 // connection role, outside withTenant, through acrossTenants (the policies of migration 0014). Each statement reaches
-// at most `limit` rows through an index (migration 0013) and commits on its own: no lock outlives one short
+// at most `limit` rows through an index (migrations 0013 and 0015) and commits on its own: no lock outlives one short
 // statement, and none is taken on `sites`.
 
 const FINISHED_JOB = sql`('success', 'partial', 'failed')`;
@@ -42,7 +42,8 @@ export async function windowStart(db: AppDb, days: number): Promise<string> {
   return row!.start;
 }
 
-export interface OldJob {
+/** A row older than the window whose own rows are deleted first (a finished job, an alert). */
+export interface OldRow {
   organizationId: string;
   id: string;
   createdAt: string;
@@ -54,14 +55,34 @@ export async function finishedJobsCreatedBefore(
   before: string,
   after: AgeCursor | null,
   limit: number,
-): Promise<OldJob[]> {
-  const found = await rows<{ organization_id: string; id: string; created_text: string }>(
+): Promise<OldRow[]> {
+  return oldRows(
     db,
     sql`SELECT organization_id, id, created_at::text AS created_text FROM sync_jobs
          WHERE created_at < ${before}::timestamptz AND status IN ${FINISHED_JOB} AND ${pastCursor(after)}
          ORDER BY created_at, id
          LIMIT ${limit}`,
   );
+}
+
+/** Alerts created before `before`, after `after` in age order: the only alerts with sends older than it. */
+export function alertsCreatedBefore(
+  db: AppDb,
+  before: string,
+  after: AgeCursor | null,
+  limit: number,
+): Promise<OldRow[]> {
+  return oldRows(
+    db,
+    sql`SELECT organization_id, id, created_at::text AS created_text FROM alerts
+         WHERE created_at < ${before}::timestamptz AND ${pastCursor(after)}
+         ORDER BY created_at, id
+         LIMIT ${limit}`,
+  );
+}
+
+async function oldRows(db: AppDb, query: SQL): Promise<OldRow[]> {
+  const found = await rows<{ organization_id: string; id: string; created_text: string }>(db, query);
   return found.map((row) => ({
     organizationId: row.organization_id,
     id: row.id,
@@ -75,10 +96,10 @@ function pastCursor(cursor: AgeCursor | null): SQL {
   return sql`(created_at, id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`;
 }
 
-/** The jobs as two parallel arrays, joined back into rows by unnest. */
-function jobsTable(jobs: readonly OldJob[]): SQL {
-  return sql`unnest(${uuidArray(jobs.map((job) => job.organizationId))}, ${uuidArray(jobs.map((job) => job.id))})
-             AS j (organization_id, id)`;
+/** The rows as two parallel arrays, joined back into rows (organization_id, id) by unnest, named `alias`. */
+function unnestedRows(found: readonly OldRow[], alias: 'j' | 'a'): SQL {
+  return sql`unnest(${uuidArray(found.map((row) => row.organizationId))}, ${uuidArray(found.map((row) => row.id))})
+             AS ${sql.raw(alias)} (organization_id, id)`;
 }
 
 async function countOf(db: AppDb, statement: SQL): Promise<number> {
@@ -95,14 +116,14 @@ async function countOf(db: AppDb, statement: SQL): Promise<number> {
 /** Deletes up to `limit` log lines of `jobs` written before `before`. */
 export function deleteJobLogs(
   db: AppDb,
-  jobs: readonly OldJob[],
+  jobs: readonly OldRow[],
   before: string,
   limit: number,
 ): Promise<number> {
   return countOf(
     db,
     sql`DELETE FROM job_logs AS l USING (
-          SELECT x.id FROM ${jobsTable(jobs)}
+          SELECT x.id FROM ${unnestedRows(jobs, 'j')}
             CROSS JOIN LATERAL (
               SELECT l.id FROM job_logs AS l
                WHERE l.organization_id = j.organization_id AND l.job_id = j.id
@@ -118,14 +139,14 @@ export function deleteJobLogs(
 /** Deletes up to `limit` deliveries of `jobs` made before `before`, none of them pending or in progress. */
 export function deleteJobDeliveries(
   db: AppDb,
-  jobs: readonly OldJob[],
+  jobs: readonly OldRow[],
   before: string,
   limit: number,
 ): Promise<number> {
   return countOf(
     db,
     sql`DELETE FROM deliveries AS d USING (
-          SELECT x.id FROM ${jobsTable(jobs)}
+          SELECT x.id FROM ${unnestedRows(jobs, 'j')}
             CROSS JOIN LATERAL (
               SELECT d.id FROM deliveries AS d
                WHERE d.organization_id = j.organization_id AND d.job_id = j.id
@@ -142,14 +163,47 @@ export function deleteJobDeliveries(
  * Deletes those of `jobs` that ended before `before` and have no delivery or log line left. The snapshots that
  * name one keep their row, with the job cleared (migration 0008's trigger).
  */
-export function deleteEmptiedJobs(db: AppDb, jobs: readonly OldJob[], before: string): Promise<number> {
+export function deleteEmptiedJobs(db: AppDb, jobs: readonly OldRow[], before: string): Promise<number> {
   return countOf(
     db,
-    sql`DELETE FROM sync_jobs AS s USING ${jobsTable(jobs)}
+    sql`DELETE FROM sync_jobs AS s USING ${unnestedRows(jobs, 'j')}
          WHERE s.organization_id = j.organization_id AND s.id = j.id
            AND s.status IN ${FINISHED_JOB} AND s.completed_at < ${before}::timestamptz
            AND NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.organization_id = s.organization_id AND d.job_id = s.id)
            AND NOT EXISTS (SELECT 1 FROM job_logs AS l WHERE l.organization_id = s.organization_id AND l.job_id = s.id)`,
+  );
+}
+
+/** Deletes up to `limit` sends of `alerts` made before `before` that are no longer pending. */
+export function deleteAlertSends(
+  db: AppDb,
+  alerts: readonly OldRow[],
+  before: string,
+  limit: number,
+): Promise<number> {
+  return countOf(
+    db,
+    sql`DELETE FROM alert_sends AS s USING (
+          SELECT x.id FROM ${unnestedRows(alerts, 'a')}
+            CROSS JOIN LATERAL (
+              SELECT s.id FROM alert_sends AS s
+               WHERE s.organization_id = a.organization_id AND s.alert_id = a.id
+                 AND s.created_at < ${before}::timestamptz AND s.status <> 'pending'
+               LIMIT ${limit}
+            ) AS x
+           LIMIT ${limit}
+        ) AS doomed
+        WHERE s.id = doomed.id AND s.status <> 'pending'`,
+  );
+}
+
+/** Deletes those of `alerts` that have no send left: every send finished and was deleted, or there was none. */
+export function deleteEmptiedAlerts(db: AppDb, alerts: readonly OldRow[]): Promise<number> {
+  return countOf(
+    db,
+    sql`DELETE FROM alerts AS al USING ${unnestedRows(alerts, 'a')}
+         WHERE al.organization_id = a.organization_id AND al.id = a.id
+           AND NOT EXISTS (SELECT 1 FROM alert_sends AS s WHERE s.organization_id = al.organization_id AND s.alert_id = al.id)`,
   );
 }
 

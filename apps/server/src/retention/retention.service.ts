@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { AppDb } from '../db/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import {
+  alertsCreatedBefore,
+  deleteAlertSends,
+  deleteEmptiedAlerts,
   deleteEmptiedJobs,
   deleteJobDeliveries,
   deleteJobLogs,
@@ -11,14 +14,19 @@ import {
   finishedJobsCreatedBefore,
   windowStart,
   type AgeCursor,
+  type OldRow,
   type PayloadCursor,
 } from './retention.repo.js';
 
-/**
- * The tables the retention job deletes from. The alert tables (`alerts`, `alert_sends`) join this list, with a step
- * in pruneOnce, when they exist.
- */
-export const PRUNED_TABLES = ['job_logs', 'deliveries', 'sync_jobs', 'payloads'] as const;
+/** The tables the retention job deletes from, in the order it visits them. */
+export const PRUNED_TABLES = [
+  'job_logs',
+  'deliveries',
+  'sync_jobs',
+  'alert_sends',
+  'alerts',
+  'payloads',
+] as const;
 export type PrunedTable = (typeof PRUNED_TABLES)[number];
 
 /**
@@ -31,8 +39,8 @@ export const DEFAULT_BATCH_SIZE = 1_000;
  * which kept a 1,000-site sync within 20 % of its time alone while a backlog was pruned (docs/benchmarks.md).
  */
 export const DEFAULT_PAUSE_RATIO = 4;
-/** Jobs whose rows one statement may delete: each is one index probe per statement, even once emptied. */
-const JOBS_PER_BATCH = 100;
+/** Jobs (or alerts) whose rows one statement may delete: each is one index probe per statement, even once emptied. */
+const OWNERS_PER_BATCH = 100;
 /** Most time one run takes; what is left waits for the next run. Well under the schedule's ten minutes. */
 export const DEFAULT_MAX_RUN_MS = 5 * 60_000;
 
@@ -105,9 +113,10 @@ class PruneRun {
 
 /**
  * Deletes, across every organization, what is older than the retention window: the log lines and deliveries of
- * finished jobs, then those jobs once nothing of them is left, the sites' own sends, and the payloads that no
- * delivery or snapshot names any more. Never touched: queued and running jobs and all of their rows, pending and
- * in-progress deliveries, and every site's snapshot (its last accepted payload) with that payload. One statement
+ * finished jobs, then those jobs once nothing of them is left, the sites' own sends, the finished sends of alerts,
+ * then those alerts once they have no send left, and the payloads that no delivery or snapshot names any more.
+ * Never touched: queued and running jobs and all of their rows, pending and in-progress deliveries, pending alert
+ * sends with their alerts, and every site's snapshot (its last accepted payload) with that payload. One statement
  * at a time, each on at most a batch of rows, with pauses between them; logged once, at the end.
  */
 export async function pruneOnce(deps: PruneDeps, options: PruneOptions): Promise<PruneResult> {
@@ -115,9 +124,9 @@ export async function pruneOnce(deps: PruneDeps, options: PruneOptions): Promise
   const run = new PruneRun(deps, options);
   const before = await windowStart(deps.db, options.retentionDays);
   const complete =
-    (await pruneFinishedJobs(run, before)) &&
+    (await pruneOwners(run, before, FINISHED_JOBS)) &&
     (await pruneSiteSends(run, before)) &&
-    // The alert tables' step goes here (alerts, alert_sends: older than the window), when they exist.
+    (await pruneOwners(run, before, OLD_ALERTS)) &&
     // Last: the deliveries deleted above may have been the last to name a payload.
     (await pruneUnusedPayloads(run, before));
   const result = { before, rows: { ...run.rows }, ms: Math.round(performance.now() - started), complete };
@@ -128,21 +137,46 @@ export async function pruneOnce(deps: PruneDeps, options: PruneOptions): Promise
   return result;
 }
 
-async function pruneFinishedJobs(run: PruneRun, before: string): Promise<boolean> {
+/**
+ * Rows older than the window that own rows of other tables: visited in age order, a few at a time, their own rows
+ * deleted table by table, then those of them that have nothing left.
+ */
+interface Owners {
+  find(db: AppDb, before: string, after: AgeCursor | null, limit: number): Promise<OldRow[]>;
+  owned: [PrunedTable, (db: AppDb, owners: OldRow[], before: string, limit: number) => Promise<number>][];
+  emptied: [PrunedTable, (db: AppDb, owners: OldRow[], before: string) => Promise<number>];
+}
+
+const FINISHED_JOBS: Owners = {
+  find: finishedJobsCreatedBefore,
+  owned: [
+    ['job_logs', deleteJobLogs],
+    ['deliveries', deleteJobDeliveries],
+  ],
+  emptied: ['sync_jobs', deleteEmptiedJobs],
+};
+
+const OLD_ALERTS: Owners = {
+  find: alertsCreatedBefore,
+  owned: [['alert_sends', deleteAlertSends]],
+  emptied: ['alerts', deleteEmptiedAlerts],
+};
+
+async function pruneOwners(run: PruneRun, before: string, owners: Owners): Promise<boolean> {
   const { db } = run.deps;
   let after: AgeCursor | null = null;
   for (;;) {
     if (run.mustStop) return false;
-    const jobs = await finishedJobsCreatedBefore(db, before, after, JOBS_PER_BATCH);
-    const last = jobs.at(-1);
+    const found = await owners.find(db, before, after, OWNERS_PER_BATCH);
+    const last = found.at(-1);
     if (!last) return true;
     after = { createdAt: last.createdAt, id: last.id };
-    if (!(await run.drain('job_logs', () => deleteJobLogs(db, jobs, before, run.batchSize)))) return false;
-    if (!(await run.drain('deliveries', () => deleteJobDeliveries(db, jobs, before, run.batchSize))))
-      return false;
+    for (const [table, deleteOwned] of owners.owned)
+      if (!(await run.drain(table, () => deleteOwned(db, found, before, run.batchSize)))) return false;
+    const [table, deleteEmptied] = owners.emptied;
     await run.statement(
-      'sync_jobs',
-      () => deleteEmptiedJobs(db, jobs, before),
+      table,
+      () => deleteEmptied(db, found, before),
       (count) => count,
     );
   }

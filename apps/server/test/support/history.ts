@@ -141,12 +141,13 @@ export async function insertAlertSend(
   return id;
 }
 
-/** Rows per table of the sync history, over every organization. */
+/** Rows per table of the sync and alert history, over every organization. */
 export async function historyCounts(database: Sql): Promise<Record<string, number>> {
   const { rows } = await database.executeSql(
     `SELECT (SELECT count(*)::int FROM sync_jobs) AS sync_jobs, (SELECT count(*)::int FROM job_logs) AS job_logs,
             (SELECT count(*)::int FROM deliveries) AS deliveries, (SELECT count(*)::int FROM payloads) AS payloads,
-            (SELECT count(*)::int FROM destination_snapshots) AS destination_snapshots`,
+            (SELECT count(*)::int FROM destination_snapshots) AS destination_snapshots,
+            (SELECT count(*)::int FROM alerts) AS alerts, (SELECT count(*)::int FROM alert_sends) AS alert_sends`,
   );
   return rows[0] as Record<string, number>;
 }
