@@ -17,6 +17,7 @@ import { openTestDatabase, testDatabaseKind } from '../../test/support/test-data
 import { withTenant } from '../db/tenant.js';
 import type { Database } from '../db/types.js';
 import { insertPayloads } from '../sync/plan/planner.repo.js';
+import { insertSiteDelivery, latestPlannedPayload } from '../sync/site-sends/site-deliveries.repo.js';
 import { PRUNED_TABLES, pruneOnce, type PrunedTable } from './retention.service.js';
 
 const OLD = 40;
@@ -298,6 +299,53 @@ describe('a prune beside a plan that reuses an old payload', () => {
         [orgId, hash],
       );
       expect(left.rows).toEqual([{ n: 1 }]);
+    },
+  );
+});
+
+describe('a prune beside a site’s own send of an old payload', () => {
+  // As above: on PGlite the prune would wait for the send's transaction.
+  it.skipIf(testDatabaseKind() === 'pglite')(
+    'skips the payload the send holds, though the planned delivery it copies is pruned meanwhile',
+    async () => {
+      const { rows } = await database.executeSql(
+        `INSERT INTO organizations (name, slug) VALUES ('own-send', 'own-send') RETURNING id`,
+      );
+      const orgId = (rows[0] as { id: string }).id;
+      const siteId = await insertSite(database, orgId, 'own-send');
+      const hash = hashOf('own-send/planned');
+      await insertPayload(database, orgId, hash, OLD);
+      const jobId = await insertJob(database, orgId, 'failed', OLD);
+      await insertDelivery(database, {
+        orgId,
+        jobId,
+        siteId,
+        status: 'failed',
+        ageDays: OLD,
+        payloadHash: hash,
+      });
+      const deps = { db: database.db, log: silent };
+
+      const sendId = await withTenant(database.db, { orgId }, async (tx) => {
+        // What a redelivery does, and then the prune, while the send is not committed.
+        const latest = await latestPlannedPayload(tx, siteId);
+        expect(latest?.payloadHash).toBe(hash);
+        const id = await insertSiteDelivery(tx, latest!, 'redeliver', null);
+        const pruned = await pruneOnce(deps, { retentionDays: DAYS, pauseRatio: 0 });
+        expect(pruned).toMatchObject({
+          complete: true,
+          rows: { ...nothingPruned, deliveries: 1, sync_jobs: 1 },
+        });
+        return id;
+      });
+      const left = await database.executeSql(
+        `SELECT d.id, d.payload_hash, p.hash IS NOT NULL AS stored
+           FROM deliveries AS d
+           LEFT JOIN payloads AS p ON p.organization_id = d.organization_id AND p.hash = d.payload_hash
+          WHERE d.organization_id = $1`,
+        [orgId],
+      );
+      expect(left.rows).toEqual([{ id: sendId, payload_hash: hash, stored: true }]);
     },
   );
 });

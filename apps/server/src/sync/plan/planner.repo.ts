@@ -64,7 +64,9 @@ const INSERT_CHUNK = 200;
  * Stores the items arrays the plan sends, each once per organization and hash. One already stored (by an earlier
  * plan, or a concurrent one) is left as it is: the same hash is the same content. It is locked, though (an ON
  * CONFLICT update that updates nothing still locks the row): the retention job deletes a payload no delivery names
- * only under the same lock, so it cannot delete one this plan's deliveries are about to name.
+ * only under a FOR UPDATE lock, which conflicts with this one, so it cannot delete one this plan's deliveries are
+ * about to name. The update names a column outside the key, so the lock is FOR NO KEY UPDATE: a site's own send
+ * keeping the same payload (KEY SHARE, site-deliveries.repo.ts) and this plan never wait for each other.
  */
 export async function insertPayloads(
   tx: Tx,
@@ -86,7 +88,7 @@ export async function insertPayloads(
       )
       .onConflictDoUpdate({
         target: [payloads.organizationId, payloads.hash],
-        set: { hash: sql`excluded.hash` },
+        set: { items: sql`excluded.items` },
         setWhere: sql`false`,
       });
   }

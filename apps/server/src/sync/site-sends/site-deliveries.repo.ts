@@ -1,5 +1,5 @@
 import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import { deliveries } from '../../db/schema/index.js';
+import { deliveries, payloads } from '../../db/schema/index.js';
 import type { SiteDeliveryTrigger } from '../../db/schema/sync.js';
 import type { Tx } from '../../db/types.js';
 
@@ -58,11 +58,28 @@ export async function insertSiteDelivery(
   nextAttemptAt: string | null,
 ): Promise<string> {
   await supersedeSiteDeliveries(tx, payload.siteId);
+  if (payload.payloadHash !== null) await keepPayload(tx, payload.organizationId, payload.payloadHash);
   const [row] = await tx
     .insert(deliveries)
     .values({ ...payload, jobId: null, trigger, status: 'pending', nextAttemptAt })
     .returning({ id: deliveries.id });
   return row!.id;
+}
+
+/**
+ * Locks the stored payload the send is about to name (KEY SHARE), as the planner locks those it reuses
+ * (planner.repo.ts insertPayloads): the retention job deletes an unnamed payload only under a lock that conflicts
+ * with both, so it cannot delete this one before the send commits. KEY SHARE waits for no plan, nor a plan for it.
+ * The planned delivery the send copies may have been pruned since it was read, and its payload with it: then the
+ * send cannot be made.
+ */
+async function keepPayload(tx: Tx, organizationId: string, hash: string): Promise<void> {
+  const [kept] = await tx
+    .select({ hash: payloads.hash })
+    .from(payloads)
+    .where(and(eq(payloads.organizationId, organizationId), eq(payloads.hash, hash)))
+    .for('key share');
+  if (!kept) throw new Error(`Payload ${hash} was deleted by the retention job before its send was made`);
 }
 
 /** Supersedes the site's pending own sends (a redelivery, disabling the site): answers how many there were. */
