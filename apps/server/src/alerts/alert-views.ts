@@ -1,20 +1,12 @@
 import type { Alert, AlertChannel } from '@datasync/contracts';
-import { decryptSecret } from '../crypto/secret-box.js';
-import { maskSigningSecret } from '../sites/index.js';
+import { sealedSecretHint } from '../sites/index.js';
 import { withAbsoluteLink } from './alert-body.js';
 import type { AlertChannelRow } from './alert-channels.repo.js';
 import type { AlertRow, AlertSendRow } from './alerts.repo.js';
 
 /** The API view of a channel: never its secret or ciphertext (this is also what the audit log records). */
 export function toAlertChannel(row: AlertChannelRow, key: Buffer): AlertChannel {
-  let hint: string | null = null;
-  if (row.signingSecretEncrypted) {
-    try {
-      hint = maskSigningSecret(decryptSecret(key, row.signingSecretEncrypted));
-    } catch {
-      hint = null;
-    }
-  }
+  const hint = sealedSecretHint(key, row.signingSecretEncrypted);
   return {
     id: row.id,
     type: row.type,

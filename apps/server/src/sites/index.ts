@@ -4,6 +4,7 @@ export {
   createSecretOpener,
   generateSigningSecret,
   maskSigningSecret,
+  sealedSecretHint,
   type SecretOpener,
 } from './site-secrets.js';
 export { findSite } from './sites.repo.js';

@@ -14,6 +14,16 @@ export function maskSigningSecret(secret: string): string {
   return `${PREFIX}…${secret.slice(-4)}`;
 }
 
+/** The masked form of a stored (encrypted) secret; null when there is none or the key cannot open it. */
+export function sealedSecretHint(key: Buffer, sealed: string | null): string | null {
+  if (!sealed) return null;
+  try {
+    return maskSigningSecret(decryptSecret(key, sealed));
+  } catch {
+    return null;
+  }
+}
+
 /** True while the secret replaced by the last rotation still signs. */
 export function previousSecretActive(
   row: Pick<SiteRow, 'previousSigningSecretEncrypted' | 'previousSecretExpiresAt'>,

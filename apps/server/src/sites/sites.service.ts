@@ -10,7 +10,7 @@ import type {
 import type { AppDeps } from '../app-deps.js';
 import { recordAudit } from '../audit/audit.repo.js';
 import { scopeOf, type Principal } from '../access/principal.js';
-import { decryptSecret, encryptSecret } from '../crypto/secret-box.js';
+import { encryptSecret } from '../crypto/secret-box.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { withTenant } from '../db/tenant.js';
 import { toPage } from '../http/pagination.js';
@@ -18,7 +18,7 @@ import { conflict, notFound, unprocessable } from '../http/problem.js';
 import { checkDestinationUrl, checkHttpUrl, type Lookup } from '../net/ssrf-guard.js';
 import { supersedeSiteDeliveries } from '../sync/site-sends/site-deliveries.repo.js';
 import { sendLatestPayload } from '../sync/site-sends/site-sends.service.js';
-import { generateSigningSecret, maskSigningSecret, previousSecretActive } from './site-secrets.js';
+import { generateSigningSecret, previousSecretActive, sealedSecretHint } from './site-secrets.js';
 import {
   deleteSite as deleteSiteRow,
   findSite,
@@ -48,12 +48,7 @@ const HEALTH_RESET = {
  * The hint needs the secret's last characters, hence the key; a ciphertext the key cannot open gives null.
  */
 export function toSite(row: SiteRow, key: Buffer, now = new Date()): Site {
-  let hint: string | null;
-  try {
-    hint = maskSigningSecret(decryptSecret(key, row.signingSecretEncrypted));
-  } catch {
-    hint = null;
-  }
+  const hint = sealedSecretHint(key, row.signingSecretEncrypted);
   return {
     id: row.id,
     name: row.name,
