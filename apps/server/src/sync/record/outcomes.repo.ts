@@ -30,8 +30,9 @@ export interface RecordedAcceptance {
  * failing, no error, no retry due — and its snapshot becomes this version: its envelope and payload hash (the
  * items are stored once, in payloads), or for a delivery planned before migration 0004 its body as jsonb. An older
  * version finishing late never overwrites a newer snapshot; of two versions of one site in the batch, the newer
- * one is taken (one upsert may not touch a row twice). The sites' rows before the update (a self-join: FROM sees
- * the statement's snapshot) tell which sites were failing. Answers the deliveries it changed.
+ * one is taken (one upsert may not touch a row twice). The sites' rows as the statement's snapshot has them (every
+ * part of one statement reads the same snapshot, so not yet updated) tell which sites were failing, read by
+ * id. Answers the deliveries it changed.
  */
 export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
   if (accepted.length === 0) return Promise.resolve([]);
@@ -66,16 +67,18 @@ export function recordAcceptedDeliveries(tx: Tx, accepted: AcceptedDelivery[]) {
             received_at = excluded.received_at
           WHERE destination_snapshots.version < excluded.version
         ),
+        health_before AS (
+          SELECT id, failing_since IS NOT NULL AS was_failing FROM sites
+          WHERE id IN (SELECT site_id FROM accepted)
+        ),
         synced AS (
-          UPDATE sites AS s
+          UPDATE sites
           SET last_sync_status = 'success', last_sync_at = now(), last_success_at = now(), failing_since = NULL,
               consecutive_failures = 0, next_attempt_at = NULL, last_error = NULL
-          FROM sites AS old
-          WHERE s.id IN (SELECT site_id FROM accepted) AND old.id = s.id
-          RETURNING s.id, old.failing_since IS NOT NULL AS was_failing
+          WHERE id IN (SELECT site_id FROM accepted)
         )
-        SELECT a.id, a.organization_id, a.job_id, a.site_id, a.version, a.attempts, synced.was_failing
-        FROM accepted AS a JOIN synced ON synced.id = a.site_id`,
+        SELECT a.id, a.organization_id, a.job_id, a.site_id, a.version, a.attempts, h.was_failing
+        FROM accepted AS a JOIN health_before AS h ON h.id = a.site_id`,
   );
 }
 
